@@ -1,0 +1,70 @@
+"""Raw layer: the day's new-releases snapshot, landed unchanged as JSON pages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import dagster as dg
+
+from spotify_assets.landing import counts_since, land_new_releases, read_release_manifest
+from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.raw_layout import NEW_RELEASES, partition_prefix
+from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.resources.storage import RawStorageResource
+
+
+class SnapshotUnavailableError(dg.Failure):
+    """The API cannot serve the requested day and no raw snapshot of it exists."""
+
+
+def can_fetch_live(spotify: SpotifyResource, day: date) -> bool:
+    """True when the API serves ``day``'s snapshot now; the real API only ever serves today's."""
+    return spotify.snapshot_date(day) == day
+
+
+def snapshot_unavailable(what: str, day: date, spotify: SpotifyResource, location: str) -> SnapshotUnavailableError:
+    served = spotify.snapshot_date(day)
+    return SnapshotUnavailableError(
+        description=(
+            f"No raw {what} snapshot for {day} under {location}, and the {spotify.source} API serves "
+            f"only {served}'s new releases now. Landing {served}'s data as {day} would mislabel it, "
+            f"so {day} can only be rebuilt from its raw snapshot."
+        )
+    )
+
+
+@dg.asset(
+    partitions_def=daily_partitions,
+    group_name="raw",
+    kinds={"json", "spotify"},
+    description="The day's new-release listing, each API page landed unchanged under raw/new_releases/date=YYYY-MM-DD/.",
+)
+def raw_new_releases(
+    context: dg.AssetExecutionContext, spotify: SpotifyResource, raw_storage: RawStorageResource
+) -> dg.MaterializeResult:
+    day = partition_date(context)
+    store = raw_storage.get_store()
+    store.check_writable()
+    if can_fetch_live(spotify, day):
+        client = spotify.get_client()
+        before = client.stats()
+        manifest = land_new_releases(client, store, day, spotify.source)
+        rebuilt = False
+        requests = counts_since(before, client.stats())
+    else:
+        manifest = read_release_manifest(store, day)
+        if manifest is None:
+            raise snapshot_unavailable("new-releases", day, spotify, store.uri(partition_prefix(NEW_RELEASES, day)))
+        rebuilt, requests = True, {}
+    context.log.info("new releases for %s: %d albums in %d pages (%s)", day, manifest.album_count, len(manifest.pages), manifest.endpoint)
+    return dg.MaterializeResult(
+        metadata={
+            "album_count": manifest.album_count,
+            "pages": len(manifest.pages),
+            "endpoint": manifest.endpoint,
+            "source": manifest.source,
+            "rebuilt_from_raw": rebuilt,
+            "location": dg.MetadataValue.url(store.uri(partition_prefix(NEW_RELEASES, day))),
+            **{f"api_{name}": count for name, count in requests.items()},
+        }
+    )

@@ -1,0 +1,69 @@
+"""Warehouse layer: the five DuckDB tables, rebuilt for a day from its raw snapshot alone."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from spotify_assets.assets.raw import raw_new_releases
+from spotify_assets.assets.tracks import raw_album_tracks
+from spotify_assets.landing import snapshot_keys
+from spotify_assets.metadata import markdown_table, table_schema
+from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.resources.storage import RawStorageResource
+from spotify_assets.resources.warehouse import WarehouseResource
+from spotify_assets.transform.flatten import RawSnapshotFiles, load_snapshot
+from spotify_assets.transform.schema import TABLES, Table
+
+PREVIEW_ROWS = 5
+
+TABLE_SPECS = [
+    dg.AssetSpec(
+        table.name,
+        deps=[raw_new_releases, raw_album_tracks],
+        group_name="warehouse",
+        kinds={"duckdb"},
+        description=table.description,
+        metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
+    )
+    for table in TABLES
+]
+
+
+@dg.multi_asset(specs=TABLE_SPECS, partitions_def=daily_partitions, pool="duckdb", can_subset=False)
+def spotify_tables(
+    context: dg.AssetExecutionContext, raw_storage: RawStorageResource, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult]:
+    """One step builds all five tables in one DuckDB transaction, so they always agree on a day."""
+    day = partition_date(context)
+    store = raw_storage.get_store()
+    releases, batches, pages = snapshot_keys(store, day)
+    with store.local_paths([*releases, *batches, *pages]) as paths, warehouse.get_connection() as conn:
+        files = RawSnapshotFiles(
+            release_pages=paths[: len(releases)],
+            albums_batches=paths[len(releases) : len(releases) + len(batches)],
+            track_pages=paths[len(releases) + len(batches) :],
+        )
+        counts = load_snapshot(conn, day, files)
+        previews = {table.name: preview(conn, table, day) for table in TABLES}
+    context.log.info("tables for %s: %s", day, counts)
+    for table in TABLES:
+        yield dg.MaterializeResult(
+            asset_key=table.name,
+            metadata={
+                "dagster/row_count": counts[table.name],
+                "dagster/column_schema": table_schema(table),
+                "dagster/table_name": f"{table.name}",
+                "preview": dg.MetadataValue.md(previews[table.name]),
+                "database": warehouse.database,
+            },
+        )
+
+
+def preview(conn, table: Table, day) -> str:
+    order = ", ".join(table.primary_key)
+    rows = conn.execute(
+        f"SELECT * FROM {table.name} WHERE snapshot_date = ? ORDER BY {order} LIMIT {PREVIEW_ROWS}", [day]
+    ).fetchall()
+    return markdown_table(table.column_names, rows)

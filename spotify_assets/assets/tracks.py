@@ -1,0 +1,65 @@
+"""Raw layer: every album's tracks for the day, landed unchanged; albums landed before are reused."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from spotify_assets.assets.raw import can_fetch_live, raw_new_releases, snapshot_unavailable
+from spotify_assets.landing import (
+    counts_since,
+    land_album_tracks,
+    latest_tracks_manifest_before,
+    read_release_manifest,
+    read_tracks_manifest,
+    release_albums,
+)
+from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.raw_layout import ALBUM_TRACKS, partition_prefix
+from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.resources.storage import RawStorageResource
+
+
+@dg.asset(
+    deps=[raw_new_releases],
+    partitions_def=daily_partitions,
+    group_name="raw",
+    kinds={"json", "spotify"},
+    description=(
+        "Tracks of every album in the day's new releases: albums?ids= batches of 20 plus extra track pages, "
+        "landed unchanged under raw/album_tracks/date=YYYY-MM-DD/. Albums landed on an earlier day with the "
+        "same total_tracks are reused, not fetched again."
+    ),
+)
+def raw_album_tracks(
+    context: dg.AssetExecutionContext, spotify: SpotifyResource, raw_storage: RawStorageResource
+) -> dg.MaterializeResult:
+    day = partition_date(context)
+    store = raw_storage.get_store()
+    releases = read_release_manifest(store, day)
+    if releases is None:
+        raise dg.Failure(f"raw_new_releases has no committed snapshot for {day}; materialize it first")
+    if can_fetch_live(spotify, day):
+        client = spotify.get_client()
+        before = client.stats()
+        previous = latest_tracks_manifest_before(store, day)
+        known = previous.albums if previous else {}
+        manifest = land_album_tracks(client, store, day, spotify.source, release_albums(store, releases), known)
+        requests = counts_since(before, client.stats())
+    else:
+        manifest = read_tracks_manifest(store, day)
+        if manifest is None:
+            raise snapshot_unavailable("album-tracks", day, spotify, store.uri(partition_prefix(ALBUM_TRACKS, day)))
+        requests = {}
+    fetched = manifest.fetched_here()
+    context.log.info("tracks for %s: %d albums fetched, %d reused", day, fetched, len(manifest.albums) - fetched)
+    return dg.MaterializeResult(
+        metadata={
+            "album_count": len(manifest.albums),
+            "albums_fetched": fetched,
+            "albums_reused": len(manifest.albums) - fetched,
+            "raw_objects": len(manifest.all_keys()),
+            "source": manifest.source,
+            "location": dg.MetadataValue.url(store.uri(partition_prefix(ALBUM_TRACKS, day))),
+            **{f"api_{name}": count for name, count in requests.items()},
+        }
+    )

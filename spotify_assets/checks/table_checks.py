@@ -1,0 +1,55 @@
+"""Asset checks on the DuckDB tables: the rules of ``checks.rules`` run for the materialized day.
+
+All rules run in one step over one connection (one DuckDB lock, one process) and are blocking:
+a day whose tables break a rule fails its run instead of feeding bad rows downstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from spotify_assets.checks.rules import all_rules
+from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.resources.warehouse import WarehouseResource
+from spotify_assets.transform.schema import TABLES
+
+RULES = all_rules()
+
+CHECK_SPECS = [
+    dg.AssetCheckSpec(
+        rule.name, asset=rule.table, description=rule.description, blocking=True, partitions_def=daily_partitions
+    )
+    for rule in RULES
+]
+
+
+@dg.multi_asset_check(specs=CHECK_SPECS, can_subset=True, pool="duckdb")
+def table_quality_checks(
+    context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.AssetCheckResult]:
+    day = partition_date(context)
+    selected = context.selected_asset_check_keys
+    with warehouse.get_connection() as conn:
+        for rule in RULES:
+            key = dg.AssetCheckKey(dg.AssetKey(rule.table), rule.name)
+            if key not in selected:
+                continue
+            outcome = rule.rule(conn, day)
+            yield dg.AssetCheckResult(
+                asset_key=rule.table,
+                check_name=rule.name,
+                passed=outcome.passed,
+                description=outcome.description,
+                metadata=outcome.metadata,
+                severity=dg.AssetCheckSeverity.ERROR,
+            )
+
+
+TABLE_KEYS = [dg.AssetKey(t.name) for t in TABLES]
+
+schema_change_checks = dg.build_column_schema_change_checks(assets=TABLE_KEYS)
+
+# The daily snapshot should land by 09:00 UTC; a missing latest partition then shows as a warning.
+freshness_checks = dg.build_time_partition_freshness_checks(assets=TABLE_KEYS, deadline_cron="0 9 * * *")

@@ -1,0 +1,21 @@
+"""The one Definitions object: wiring only (assets, checks, job, schedule, resources)."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from spotify_assets.assets.raw import raw_new_releases
+from spotify_assets.assets.tables import spotify_tables
+from spotify_assets.assets.tracks import raw_album_tracks
+from spotify_assets.checks.table_checks import freshness_checks, schema_change_checks, table_quality_checks
+from spotify_assets.schedules import daily_snapshot_job, daily_snapshot_schedule
+from spotify_assets.settings import resources_from_env
+
+defs = dg.Definitions(
+    assets=[raw_new_releases, raw_album_tracks, spotify_tables],
+    asset_checks=[table_quality_checks, *schema_change_checks, *freshness_checks],
+    jobs=[daily_snapshot_job],
+    schedules=[daily_snapshot_schedule],
+    sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks)],
+    resources=resources_from_env(),
+)

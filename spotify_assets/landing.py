@@ -1,0 +1,172 @@
+"""Landing API responses in the raw store: plain Python over a client and a store (no Dagster).
+
+Every page is written the moment it arrives, before it is validated, so whatever the API sent is
+kept even when the run then fails on it; the manifest is written last and is what makes the day
+visible to the table build.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, timezone
+from typing import Protocol
+
+from spotify_assets import raw_layout as layout
+from spotify_assets.raw_layout import AlbumTracksEntry, ReleaseManifest, TracksManifest
+from spotify_assets.resources.spotify_api import AlbumRef, RawPage
+from spotify_assets.resources.storage import RawStore
+from spotify_assets.transform.releases import RawDataError, album_refs_from_release_pages, plan_track_fetch
+
+log = logging.getLogger(__name__)
+
+
+class ReleasePagesSource(Protocol):
+    def iter_new_release_pages(self) -> Iterator[RawPage]: ...
+
+
+class TrackPagesSource(Protocol):
+    def iter_album_track_pages(self, albums: Iterable[AlbumRef]) -> Iterator[RawPage]: ...
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def counts_since(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
+    """Request counters accrued between two ``client.stats()`` readings (the client may be shared)."""
+    return {name: after[name] - before.get(name, 0) for name in after}
+
+
+def land_new_releases(client: ReleasePagesSource, store: RawStore, day: date, source: str) -> ReleaseManifest:
+    """Fetch the day's new-release pages into the store and commit them with a manifest."""
+    keys: list[str] = []
+    urls: list[str] = []
+    endpoints: set[str] = set()
+
+    def written_pages() -> Iterator[tuple[str, bytes]]:
+        for index, page in enumerate(client.iter_new_release_pages()):
+            key = layout.release_page_key(day, index)
+            store.write(key, page.body)
+            keys.append(key)
+            urls.append(page.url)
+            endpoints.add(page.kind)
+            yield key, page.body
+
+    albums = album_refs_from_release_pages(written_pages())
+    manifest = ReleaseManifest(
+        snapshot_date=day.isoformat(),
+        source=source,
+        endpoint="+".join(sorted(endpoints)),
+        fetched_at=utc_now(),
+        pages=keys,
+        urls=urls,
+        album_count=len(albums),
+    )
+    store.write(layout.manifest_key(layout.NEW_RELEASES, day), manifest.to_json())
+    return manifest
+
+
+def read_release_manifest(store: RawStore, day: date) -> ReleaseManifest | None:
+    body = store.read(layout.manifest_key(layout.NEW_RELEASES, day))
+    return ReleaseManifest.from_json(body) if body is not None else None
+
+
+def read_tracks_manifest(store: RawStore, day: date) -> TracksManifest | None:
+    body = store.read(layout.manifest_key(layout.ALBUM_TRACKS, day))
+    return TracksManifest.from_json(body) if body is not None else None
+
+
+def release_albums(store: RawStore, manifest: ReleaseManifest) -> list[AlbumRef]:
+    """The albums of a committed snapshot, read back from its raw pages."""
+
+    def bodies() -> Iterator[tuple[str, bytes]]:
+        for key in manifest.pages:
+            body = store.read(key)
+            if body is None:
+                raise RawDataError(f"{store.uri(key)} is listed in the manifest but missing from the raw store")
+            yield key, body
+
+    return album_refs_from_release_pages(bodies())
+
+
+def latest_tracks_manifest_before(store: RawStore, day: date) -> TracksManifest | None:
+    """The most recent earlier day's tracks manifest: it maps every album landed so far that day,
+    including those it reused, so one manifest tells which albums need no new fetch."""
+    dates = (layout.date_of_partition(name) for name in store.list_partitions(layout.ALBUM_TRACKS))
+    for candidate in sorted((d for d in dates if d is not None and d < day), reverse=True):
+        manifest = read_tracks_manifest(store, candidate)
+        if manifest is not None:
+            return manifest
+    return None
+
+
+def land_album_tracks(
+    client: TrackPagesSource,
+    store: RawStore,
+    day: date,
+    source: str,
+    albums: list[AlbumRef],
+    known: Mapping[str, AlbumTracksEntry],
+) -> TracksManifest:
+    """Fetch tracks for albums not landed before (or whose track count changed), reuse the rest."""
+    plan = plan_track_fetch(albums, known)
+    log.info("tracks for %s: %d albums to fetch, %d reused from earlier days", day, len(plan.to_fetch), len(plan.reused))
+    keys_by_album: dict[str, list[str]] = defaultdict(list)
+    for page in client.iter_album_track_pages(plan.to_fetch):
+        key = _page_key(day, page)
+        store.write(key, page.body)
+        for album_id in _albums_in_page(page):
+            keys_by_album[album_id].append(key)
+    missing = [album.id for album in plan.to_fetch if album.id not in keys_by_album]
+    if missing:
+        raise RawDataError(
+            f"the API returned no tracks for {len(missing)} of {len(plan.to_fetch)} albums of {day} "
+            f"(first: {', '.join(missing[:5])}); pages received are kept under {store.uri(layout.partition_prefix(layout.ALBUM_TRACKS, day))}"
+        )
+    entries = dict(plan.reused)
+    for album in plan.to_fetch:
+        entries[album.id] = AlbumTracksEntry(album.total_tracks, day.isoformat(), sorted(keys_by_album[album.id]))
+    manifest = TracksManifest(
+        snapshot_date=day.isoformat(),
+        source=source,
+        fetched_at=utc_now(),
+        albums={album.id: entries[album.id] for album in albums},
+    )
+    store.write(layout.manifest_key(layout.ALBUM_TRACKS, day), manifest.to_json())
+    return manifest
+
+
+def _page_key(day: date, page: RawPage) -> str:
+    if page.kind == "albums_batch":
+        return layout.albums_batch_key(day, page.batch_index or 0)
+    if page.kind == "album_tracks" and page.album_id:
+        return layout.track_page_key(day, page.album_id, page.offset)
+    raise RawDataError(f"{page.url}: unexpected page kind {page.kind!r} for album tracks")
+
+
+def _albums_in_page(page: RawPage) -> list[str]:
+    """Which albums a page holds tracks for: every album of a batch, or the page's one album."""
+    if page.kind != "albums_batch":
+        return [page.album_id] if page.album_id else []
+    albums = page.json().get("albums")
+    if not isinstance(albums, list):
+        raise RawDataError(f"{page.url}: expected 'albums' to be a list in an albums batch")
+    return [a["id"] for a in albums if isinstance(a, dict) and isinstance(a.get("id"), str)]
+
+
+def snapshot_keys(store: RawStore, day: date) -> tuple[list[str], list[str], list[str]]:
+    """Raw keys of a committed day: (release pages, album batches, extra track pages)."""
+    releases = read_release_manifest(store, day)
+    tracks = read_tracks_manifest(store, day)
+    if releases is None or tracks is None:
+        missing = "new_releases" if releases is None else "album_tracks"
+        raise RawDataError(
+            f"no committed raw {missing} snapshot for {day} under "
+            f"{store.uri(layout.partition_prefix(missing, day))}; materialize the raw assets for {day} first"
+        )
+    track_keys = tracks.all_keys()
+    batches = [k for k in track_keys if layout.is_albums_batch_key(k)]
+    pages = [k for k in track_keys if not layout.is_albums_batch_key(k)]
+    return releases.pages, batches, pages

@@ -1,0 +1,17 @@
+"""The daily job over the partitioned assets and the schedule that runs it."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from spotify_assets.partitions import daily_partitions
+
+daily_snapshot_job = dg.define_asset_job(
+    "daily_snapshot_job",
+    selection=dg.AssetSelection.groups("raw", "warehouse"),
+    partitions_def=daily_partitions,
+    description="Land today's new releases and tracks, then rebuild that day's tables and run their checks.",
+)
+
+# With end_offset=1 the tick at 06:00 UTC materializes that same day's partition.
+daily_snapshot_schedule = dg.build_schedule_from_partitioned_job(daily_snapshot_job, hour_of_day=6, minute_of_hour=0)

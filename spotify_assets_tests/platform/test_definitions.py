@@ -1,0 +1,44 @@
+"""The code location loads, and the schedule asks for the right partition."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import dagster as dg
+import pytest
+
+from spotify_assets.settings import SettingsError, resources_from_env
+
+
+def test_definitions_load_with_every_asset_check_and_schedule() -> None:
+    from spotify_assets.definitions import defs
+
+    dg.Definitions.validate_loadable(defs)
+    keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"raw_new_releases", "raw_album_tracks", "albums", "artists", "album_artists", "tracks", "track_artists"}
+    assert defs.resolve_job_def("daily_snapshot_job").partitions_def is not None
+    assert defs.resolve_schedule_def("daily_snapshot_job_schedule").cron_schedule == "0 6 * * *"
+
+
+def test_schedule_yields_the_run_date_partition() -> None:
+    from spotify_assets.definitions import defs
+
+    schedule = defs.resolve_schedule_def("daily_snapshot_job_schedule")
+    tick = datetime(2026, 11, 21, 6, 0, tzinfo=timezone.utc)
+    with dg.build_schedule_context(scheduled_execution_time=tick) as context:
+        requests = list(schedule.evaluate_tick(context).run_requests or [])
+    assert [r.partition_key for r in requests] == ["2026-11-21"]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SPOTIFY_BACKEND", "spotifi", "SPOTIFY_BACKEND must be 'emulator' or 'spotify'"),
+        ("SPOTIFY_MAX_WORKERS", "lots", "SPOTIFY_MAX_WORKERS must be int >= 1, got 'lots'"),
+        ("SPOTIFY_MAX_WORKERS", "0", "SPOTIFY_MAX_WORKERS must be int >= 1, got '0'"),
+        ("SPOTIFY_EMULATOR_DEV_MODE", "maybe", "SPOTIFY_EMULATOR_DEV_MODE must be true or false"),
+    ],
+)
+def test_bad_environment_values_are_named(variable: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        resources_from_env({variable: value})
