@@ -5,6 +5,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The instance lives in dagster_home/ (its dagster.yaml limits the duckdb pool), so runs made
+# by `make run` show up in `make dev`.
+export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
 .PHONY: run test dev bench install clean
 
@@ -26,4 +29,5 @@ dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml
 
 clean:
-	rm -rf $(VENV) data .dagster_home
+	rm -rf $(VENV) data
+	git clean -fdX dagster_home

@@ -26,7 +26,13 @@ def _instance() -> dg.DagsterInstance:
 
 
 def run(day: date) -> int:
-    from spotify_assets.definitions import defs
+    from spotify_assets.settings import SettingsError
+
+    try:
+        from spotify_assets.definitions import defs
+    except SettingsError as exc:
+        print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
+        return 2
 
     job = defs.resolve_job_def("daily_snapshot_job")
     with _instance() as instance:

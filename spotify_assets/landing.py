@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Protocol
 
@@ -156,17 +157,24 @@ def _albums_in_page(page: RawPage) -> list[str]:
     return [a["id"] for a in albums if isinstance(a, dict) and isinstance(a.get("id"), str)]
 
 
-def snapshot_keys(store: RawStore, day: date) -> tuple[list[str], list[str], list[str]]:
-    """Raw keys of a committed day: (release pages, album batches, extra track pages)."""
+@dataclass(frozen=True)
+class SnapshotKeys:
+    """Raw keys of a committed day: its listing pages and, per album, the keys holding its tracks."""
+
+    release_pages: list[str]
+    album_keys: dict[str, list[str]]
+
+    def track_keys(self) -> list[str]:
+        return sorted({key for keys in self.album_keys.values() for key in keys})
+
+
+def snapshot_keys(store: RawStore, day: date) -> SnapshotKeys:
     releases = read_release_manifest(store, day)
     tracks = read_tracks_manifest(store, day)
     if releases is None or tracks is None:
-        missing = "new_releases" if releases is None else "album_tracks"
+        missing = layout.NEW_RELEASES if releases is None else layout.ALBUM_TRACKS
         raise RawDataError(
             f"no committed raw {missing} snapshot for {day} under "
             f"{store.uri(layout.partition_prefix(missing, day))}; materialize the raw assets for {day} first"
         )
-    track_keys = tracks.all_keys()
-    batches = [k for k in track_keys if layout.is_albums_batch_key(k)]
-    pages = [k for k in track_keys if not layout.is_albums_batch_key(k)]
-    return releases.pages, batches, pages
+    return SnapshotKeys(releases.pages, {album: entry.keys for album, entry in tracks.albums.items()})

@@ -1,6 +1,5 @@
 """Raw layer: the day's new-releases snapshot, landed unchanged as JSON pages."""
 
-from __future__ import annotations
 
 from datetime import date
 

@@ -1,6 +1,5 @@
 """Warehouse layer: the five DuckDB tables, rebuilt for a day from its raw snapshot alone."""
 
-from __future__ import annotations
 
 from collections.abc import Iterator
 
@@ -8,7 +7,8 @@ import dagster as dg
 
 from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tracks import raw_album_tracks
-from spotify_assets.landing import snapshot_keys
+from spotify_assets.landing import SnapshotKeys, snapshot_keys
+from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.metadata import markdown_table, table_schema
 from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.resources.storage import RawStorageResource
@@ -38,14 +38,10 @@ def spotify_tables(
     """One step builds all five tables in one DuckDB transaction, so they always agree on a day."""
     day = partition_date(context)
     store = raw_storage.get_store()
-    releases, batches, pages = snapshot_keys(store, day)
-    with store.local_paths([*releases, *batches, *pages]) as paths, warehouse.get_connection() as conn:
-        files = RawSnapshotFiles(
-            release_pages=paths[: len(releases)],
-            albums_batches=paths[len(releases) : len(releases) + len(batches)],
-            track_pages=paths[len(releases) + len(batches) :],
-        )
-        counts = load_snapshot(conn, day, files)
+    keys = snapshot_keys(store, day)
+    all_keys = [*keys.release_pages, *keys.track_keys()]
+    with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
+        counts = load_snapshot(conn, day, local_snapshot_files(keys, dict(zip(all_keys, paths))))
         previews = {table.name: preview(conn, table, day) for table in TABLES}
     context.log.info("tables for %s: %s", day, counts)
     for table in TABLES:
@@ -59,6 +55,17 @@ def spotify_tables(
                 "database": warehouse.database,
             },
         )
+
+
+def local_snapshot_files(keys: SnapshotKeys, local: dict[str, str]) -> RawSnapshotFiles:
+    """Translate raw keys to the local paths DuckDB scans, keeping which album each file serves."""
+    track_keys = keys.track_keys()
+    return RawSnapshotFiles(
+        release_pages=[local[k] for k in keys.release_pages],
+        albums_batches=[local[k] for k in track_keys if is_albums_batch_key(k)],
+        track_pages=[local[k] for k in track_keys if not is_albums_batch_key(k)],
+        album_sources=[(local[k], album) for album, album_keys in keys.album_keys.items() for k in album_keys],
+    )
 
 
 def preview(conn, table: Table, day) -> str:

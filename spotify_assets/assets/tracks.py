@@ -1,6 +1,5 @@
 """Raw layer: every album's tracks for the day, landed unchanged; albums landed before are reused."""
 
-from __future__ import annotations
 
 import dagster as dg
 

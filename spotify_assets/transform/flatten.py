@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from spotify_assets.transform.schema import ALBUM_ARTISTS, ALBUMS, ARTISTS, TABLES, TRACK_ARTISTS, TRACKS
 
@@ -65,11 +66,17 @@ MAX_OBJECT_BYTES = 1 << 28
 
 @dataclass(frozen=True)
 class RawSnapshotFiles:
-    """Local paths of the raw files that make up one day's snapshot."""
+    """Local paths of the raw files that make up one day's snapshot.
+
+    ``album_sources`` pairs each album with the files holding its tracks. A batch file holds 20
+    albums, and one landed on an earlier day may hold an older version of an album that was
+    refetched since; only the pairs listed here are read, so each album comes from its own files.
+    """
 
     release_pages: Sequence[str]
     albums_batches: Sequence[str]
     track_pages: Sequence[str]
+    album_sources: Sequence[tuple[str, str]]  # (file path, album id)
 
 
 def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
@@ -80,6 +87,7 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
 def load_snapshot(conn: duckdb.DuckDBPyConnection, day: date, files: RawSnapshotFiles) -> dict[str, int]:
     """Replace ``day``'s rows of every table with what the raw files say; returns row counts."""
     ensure_tables(conn)
+    _stage_album_sources(conn, files.album_sources)
     _stage_release_albums(conn, files.release_pages)
     _stage_album_details(conn, files.albums_batches)
     _stage_tracks(conn, files.track_pages)
@@ -142,14 +150,22 @@ def _stage_release_albums(conn: duckdb.DuckDBPyConnection, files: Sequence[str])
     )
 
 
+def _stage_album_sources(conn: duckdb.DuckDBPyConnection, sources: Sequence[tuple[str, str]]) -> None:
+    conn.execute("CREATE OR REPLACE TEMP TABLE stg_sources (filename VARCHAR, album_id VARCHAR)")
+    frame = pd.DataFrame(list(sources), columns=["filename", "album_id"])  # noqa: F841 (scanned by DuckDB)
+    conn.execute("INSERT INTO stg_sources SELECT filename, album_id FROM frame")
+
+
 def _stage_album_details(conn: duckdb.DuckDBPyConnection, batch_files: Sequence[str]) -> None:
     """Full-album fields only ``albums?ids=`` returns (label, popularity, UPC); absent otherwise."""
-    source = f"SELECT unnest(from_json(json->'albums', '{ALBUMS_BATCH_TYPE}')) AS d FROM {_read_objects(batch_files)}"
+    source = f"""
+        SELECT filename, unnest(from_json(json->'albums', '{ALBUMS_BATCH_TYPE}')) AS d
+        FROM {_read_objects(batch_files)}"""
     conn.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE stg_album_batch AS
-        SELECT d FROM ({source}) WHERE d.id IS NOT NULL
-        QUALIFY row_number() OVER (PARTITION BY d.id) = 1
+        SELECT b.d FROM ({source}) b SEMI JOIN stg_sources s ON s.filename = b.filename AND s.album_id = b.d.id
+        QUALIFY row_number() OVER (PARTITION BY b.d.id ORDER BY b.filename) = 1
         """
     )
 
@@ -162,9 +178,11 @@ def _stage_tracks(conn: duckdb.DuckDBPyConnection, page_files: Sequence[str]) ->
         SELECT album_id, t FROM (
             SELECT d.id AS album_id, unnest(d.tracks.items) AS t FROM stg_album_batch
             UNION ALL
-            SELECT regexp_extract(filename, '{TRACK_PAGE_ALBUM_PATTERN}', 1) AS album_id,
-                   unnest(from_json(json->'items', '{TRACKS_PAGE_TYPE}')) AS t
-            FROM {_read_objects(page_files)}
+            SELECT p.album_id, p.t FROM (
+                SELECT filename, regexp_extract(filename, '{TRACK_PAGE_ALBUM_PATTERN}', 1) AS album_id,
+                       unnest(from_json(json->'items', '{TRACKS_PAGE_TYPE}')) AS t
+                FROM {_read_objects(page_files)}
+            ) p SEMI JOIN stg_sources s ON s.filename = p.filename AND s.album_id = p.album_id
         )
         WHERE t.id IS NOT NULL AND album_id IN (SELECT a.id FROM stg_release)
         QUALIFY row_number() OVER (PARTITION BY t.id ORDER BY album_id) = 1
@@ -173,7 +191,7 @@ def _stage_tracks(conn: duckdb.DuckDBPyConnection, page_files: Sequence[str]) ->
 
 
 def _drop_staging(conn: duckdb.DuckDBPyConnection) -> None:
-    for name in ("stg_release", "stg_album_batch", "stg_tracks"):
+    for name in ("stg_sources", "stg_release", "stg_album_batch", "stg_tracks"):
         conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
