@@ -199,6 +199,17 @@ def _insert(table: Any, select: str) -> str:
     return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) {select}"
 
 
+def _credits_select(owner_key: str, struct: str, staging: str) -> str:
+    """Artist credits of an album or a track, in credit order (an artist credited twice: first place)."""
+    return f"""
+        SELECT ?, {owner_key}, artist.id, min(artist_position)
+        FROM (SELECT {struct}.id AS {owner_key}, unnest({struct}.artists) AS artist,
+                     unnest(range(len({struct}.artists))) AS artist_position FROM {staging})
+        WHERE artist.id IS NOT NULL
+        GROUP BY {owner_key}, artist.id
+        """
+
+
 _RELEASE_DATE_START = """
     CASE a.release_date_precision
         WHEN 'day' THEN TRY_CAST(a.release_date AS DATE)
@@ -229,16 +240,7 @@ _INSERT_SQL: dict[str, str] = {
         GROUP BY artist.id
         """,
     ),
-    ALBUM_ARTISTS.name: _insert(
-        ALBUM_ARTISTS,
-        """
-        SELECT ?, album_id, artist.id, min(artist_position)
-        FROM (SELECT a.id AS album_id, unnest(a.artists) AS artist,
-                     unnest(range(len(a.artists))) AS artist_position FROM stg_release)
-        WHERE artist.id IS NOT NULL
-        GROUP BY album_id, artist.id
-        """,
-    ),
+    ALBUM_ARTISTS.name: _insert(ALBUM_ARTISTS, _credits_select("album_id", "a", "stg_release")),
     TRACKS.name: _insert(
         TRACKS,
         """
@@ -247,14 +249,5 @@ _INSERT_SQL: dict[str, str] = {
         FROM stg_tracks
         """,
     ),
-    TRACK_ARTISTS.name: _insert(
-        TRACK_ARTISTS,
-        """
-        SELECT ?, track_id, artist.id, min(artist_position)
-        FROM (SELECT t.id AS track_id, unnest(t.artists) AS artist,
-                     unnest(range(len(t.artists))) AS artist_position FROM stg_tracks)
-        WHERE artist.id IS NOT NULL
-        GROUP BY track_id, artist.id
-        """,
-    ),
+    TRACK_ARTISTS.name: _insert(TRACK_ARTISTS, _credits_select("track_id", "t", "stg_tracks")),
 }
