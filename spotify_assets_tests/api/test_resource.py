@@ -1,0 +1,84 @@
+"""SpotifyResource: backend choice, configuration errors, the emulator's clock, use inside Dagster."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import dagster as dg
+import pytest
+
+from spotify_assets.emulator import Catalog, CatalogConfig
+from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.resources.spotify_api import AlbumRef, SpotifyConfigError
+from spotify_assets_tests.api.conftest import DAY, StartEmulator, release_items, track_ids_by_album
+
+
+def test_an_unknown_backend_is_a_clear_error() -> None:
+    resource = SpotifyResource(backend="spotfy")
+    with pytest.raises(SpotifyConfigError, match="backend must be 'emulator' or 'spotify', got 'spotfy'"):
+        with resource.build_client():
+            pass
+
+
+def test_the_spotify_backend_without_credentials_names_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPOTIFY_CLIENT_ID", raising=False)
+    monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "")
+    resource = SpotifyResource(
+        backend="spotify", client_id=dg.EnvVar("SPOTIFY_CLIENT_ID"), client_secret=dg.EnvVar("SPOTIFY_CLIENT_SECRET")
+    )
+    with pytest.raises(SpotifyConfigError) as caught:
+        with resource.build_client():
+            pass
+    assert "SPOTIFY_CLIENT_ID" in str(caught.value) and "SPOTIFY_CLIENT_SECRET" in str(caught.value)
+
+
+def test_the_spotify_backend_serves_todays_snapshot_whatever_is_asked() -> None:
+    resource = SpotifyResource(backend="spotify", client_id="id", client_secret="s3cr3t-value")
+    assert resource.source == "spotify" and "s3cr3t-value" not in repr(resource)
+    assert resource.snapshot_date(date(2020, 1, 1)) == datetime.now(timezone.utc).date()
+    with resource.build_client() as client:  # no request is sent before one is needed
+        assert client.settings.api_base_url == "https://api.spotify.com/v1"
+        assert client.settings.token_url == "https://accounts.spotify.com/api/token"
+
+
+def test_an_external_emulator_has_its_clock_set_over_http(start_emulator: StartEmulator) -> None:
+    emulator = start_emulator(albums_per_day=10)
+    resource = SpotifyResource(api_base_url=emulator.api_base_url)  # token URL and credentials: the emulator's
+    other_day = date(2026, 3, 1)
+    assert resource.snapshot_date(other_day) == other_day
+    with resource.build_client() as client:
+        listed = [item["id"] for item in release_items(list(client.iter_new_release_pages()))]
+    assert listed == emulator.catalog.new_release_ids(other_day) != emulator.catalog.new_release_ids(DAY)
+
+
+def test_build_client_runs_the_embedded_emulator_without_dagster() -> None:
+    resource = SpotifyResource(emulator_albums_per_day=12, emulator_dev_mode=True)
+    with resource.build_client() as client:
+        assert resource.snapshot_date(DAY) == DAY
+        pages = list(client.iter_new_release_pages())
+    assert {page.kind for page in pages} == {"search_new"}
+    assert len(release_items(pages)) == 12
+    with pytest.raises(SpotifyConfigError, match="embedded emulator runs only"):
+        resource.snapshot_date(DAY)  # stopped with the client
+
+
+def test_the_resource_works_inside_dagster_with_the_embedded_emulator() -> None:
+    @dg.asset
+    def fetched(spotify: SpotifyResource) -> dg.MaterializeResult:
+        assert spotify.snapshot_date(DAY) == DAY
+        client = spotify.get_client()
+        releases = list(client.iter_new_release_pages())
+        albums = [AlbumRef(item["id"], item["total_tracks"]) for item in release_items(releases)]
+        tracks = track_ids_by_album(list(client.iter_album_track_pages(albums)))
+        return dg.MaterializeResult(
+            metadata={"album_ids": [a.id for a in albums], "tracks": sum(map(len, tracks.values())), **client.stats()}
+        )
+
+    resource = SpotifyResource(emulator_seed=7, emulator_albums_per_day=30, client_id="my-id", client_secret="my-secret")
+    result = dg.materialize([fetched], resources={"spotify": resource})
+    assert result.success
+    metadata = result.asset_materializations_for_node("fetched")[0].metadata
+    catalog = Catalog(CatalogConfig(seed=7, albums_per_day=30))
+    assert metadata["album_ids"].value == catalog.new_release_ids(DAY)
+    assert metadata["tracks"].value == sum(len(catalog.tracks(a, DAY)) for a in catalog.new_release_ids(DAY))
+    assert metadata["requests"].value > 0 and metadata["token_refreshes"].value == 0
