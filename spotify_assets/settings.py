@@ -68,9 +68,11 @@ def spotify_from_env(env: Mapping[str, str] = os.environ) -> SpotifyResource:
         max_attempts=_number(env, "SPOTIFY_MAX_ATTEMPTS", 5, int, 1),
         max_retry_after_s=_number(env, "SPOTIFY_MAX_RETRY_AFTER_S", 60.0, float, 0),
         max_total_wait_s=_number(env, "SPOTIFY_MAX_TOTAL_WAIT_S", 300.0, float, 0),
+        token_refresh_margin_s=_number(env, "SPOTIFY_TOKEN_REFRESH_MARGIN_S", 60.0, float, 0),
         emulator_seed=_number(env, "SPOTIFY_EMULATOR_SEED", 42, int, 0),
         emulator_albums_per_day=_number(env, "SPOTIFY_EMULATOR_ALBUMS_PER_DAY", 100, int, 1),
         emulator_dev_mode=_flag(env, "SPOTIFY_EMULATOR_DEV_MODE"),
+        emulator_latency_ms=_number(env, "SPOTIFY_EMULATOR_LATENCY_MS", 0.0, float, 0),
     )
 
 
