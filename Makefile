@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/spotify-assets run
+	$(BIN)/spotify-assets run $(if $(DATE),--date $(DATE))
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -9,10 +9,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from datetime import date, datetime, timezone
 
 import dagster as dg
 
+from spotify_assets.emulator import Catalog, CatalogConfig
+from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.transform.flatten import row_counts
 
 
@@ -25,9 +28,25 @@ def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
+# The event log keeps everything; the terminal shows warnings and errors only, then the summary.
+QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def embedded_catalog_counts(spotify: SpotifyResource, day: date) -> dict[str, int]:
+    """What the embedded emulator's catalog holds for the day, to print beside what was built."""
+    if spotify.backend != "emulator" or spotify.api_base_url:
+        return {}
+    catalog = Catalog(CatalogConfig(seed=spotify.emulator_seed, albums_per_day=spotify.emulator_albums_per_day))
+    return catalog.expected_counts(day)
+
+
 def run(day: date) -> int:
     from spotify_assets.settings import SettingsError
 
+    # Dagster flags preview/beta/superseded APIs we use on purpose (partitioned checks, schema-change
+    # and partition-freshness checks); the terminal summary is not the place for that.
+    for category in (dg.PreviewWarning, dg.BetaWarning, dg.SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
     try:
         from spotify_assets.definitions import defs
     except SettingsError as exc:
@@ -36,7 +55,9 @@ def run(day: date) -> int:
 
     job = defs.resolve_job_def("daily_snapshot_job")
     with _instance() as instance:
-        result = job.execute_in_process(partition_key=day.isoformat(), instance=instance, raise_on_error=False)
+        result = job.execute_in_process(
+            partition_key=day.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
+        )
     checks = result.get_asset_check_evaluations()
     failed = sorted(f"{c.asset_key.to_user_string()}.{c.check_name}" for c in checks if not c.passed)
     resources = defs.resources
@@ -45,9 +66,11 @@ def run(day: date) -> int:
     print(f"  raw:     {resources['raw_storage'].location}")
     print(f"  duckdb:  {resources['warehouse'].database}")
     if result.success:
+        expected = embedded_catalog_counts(resources["spotify"], day)
         with resources["warehouse"].get_connection() as conn:
             for table, count in row_counts(conn, day).items():
-                print(f"  {table:<14}{count:>8} rows")
+                note = f"   (emulator catalog: {expected[table]})" if table in expected else ""
+                print(f"  {table:<14}{count:>8} rows{note}")
     print(f"  checks:  {len(checks) - len(failed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     return 0 if result.success else 1
 
