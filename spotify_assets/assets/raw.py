@@ -1,6 +1,5 @@
 """Raw layer: the day's new-releases snapshot, landed unchanged as JSON pages."""
 
-
 from datetime import date
 
 import dagster as dg

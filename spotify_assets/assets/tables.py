@@ -1,9 +1,10 @@
 """Warehouse layer: the five DuckDB tables, rebuilt for a day from its raw snapshot alone."""
 
-
 from collections.abc import Iterator
+from datetime import date
 
 import dagster as dg
+import duckdb
 
 from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tracks import raw_album_tracks
@@ -68,7 +69,8 @@ def local_snapshot_files(keys: SnapshotKeys, local: dict[str, str]) -> RawSnapsh
     )
 
 
-def preview(conn, table: Table, day) -> str:
+def preview(conn: duckdb.DuckDBPyConnection, table: Table, day: date) -> str:
+    """The day's first rows by primary key, as Markdown for the UI."""
     order = ", ".join(table.primary_key)
     rows = conn.execute(
         f"SELECT * FROM {table.name} WHERE snapshot_date = ? ORDER BY {order} LIMIT {PREVIEW_ROWS}", [day]

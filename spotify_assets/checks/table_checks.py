@@ -4,7 +4,6 @@ All rules run in one step over one connection (one DuckDB lock, one process) and
 a day whose tables break a rule fails its run instead of feeding bad rows downstream.
 """
 
-
 from collections.abc import Iterator
 
 import dagster as dg

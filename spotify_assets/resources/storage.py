@@ -34,8 +34,6 @@ class RawStore(Protocol):
 
     def read(self, key: str) -> bytes | None: ...
 
-    def list_keys(self, prefix: str) -> list[str]: ...
-
     def list_partitions(self, dataset: str) -> list[str]: ...
 
     def local_paths(self, keys: Sequence[str]) -> AbstractContextManager[list[str]]: ...
@@ -64,16 +62,6 @@ class LocalRawStore:
     def read(self, key: str) -> bytes | None:
         path = self.root / key
         return path.read_bytes() if path.is_file() else None
-
-    def list_keys(self, prefix: str) -> list[str]:
-        base = self.root / prefix
-        if not base.is_dir():
-            return []
-        return sorted(
-            p.relative_to(self.root).as_posix()
-            for p in base.rglob("*")
-            if p.is_file() and not p.name.startswith(".")
-        )
 
     def list_partitions(self, dataset: str) -> list[str]:
         base = self.root / dataset
@@ -120,14 +108,6 @@ class S3RawStore:
         except self.client.exceptions.NoSuchKey:
             return None
         return response["Body"].read()
-
-    def list_keys(self, prefix: str) -> list[str]:
-        paginator = self.client.get_paginator("list_objects_v2")
-        strip = len(self.prefix) + 1 if self.prefix else 0
-        keys: list[str] = []
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=self._object_key(prefix)):
-            keys.extend(obj["Key"][strip:] for obj in page.get("Contents", []))
-        return sorted(keys)
 
     def list_partitions(self, dataset: str) -> list[str]:
         paginator = self.client.get_paginator("list_objects_v2")

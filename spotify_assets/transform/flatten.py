@@ -12,12 +12,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
 import duckdb
 import pandas as pd
 
-from spotify_assets.transform.schema import ALBUM_ARTISTS, ALBUMS, ARTISTS, TABLES, TRACK_ARTISTS, TRACKS
+from spotify_assets.transform.schema import ALBUM_ARTISTS, ALBUMS, ARTISTS, TABLES, TRACK_ARTISTS, TRACKS, Table
 
 # Struct types for from_json, composed once so the listing, the full album and the track agree.
 _EXTERNAL_URLS = {"spotify": "VARCHAR"}
@@ -195,7 +193,7 @@ def _drop_staging(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _insert(table: Any, select: str) -> str:
+def _insert(table: Table, select: str) -> str:
     return f"INSERT INTO {table.name} ({', '.join(table.column_names)}) {select}"
 
 
