@@ -7,6 +7,7 @@ any work starts (e.g. ``SPOTIFY_MAX_WORKERS=lots`` names the variable and the ac
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -37,7 +38,9 @@ def _number(env: Mapping[str, str], name: str, default: float, kind: type, minim
         value = kind(raw)
     except ValueError:
         raise SettingsError(f"{name} must be {kind.__name__} >= {minimum}, got {raw!r}") from None
-    if value < minimum:
+    # float() accepts "nan" and "inf": NaN passes every ``<`` check and infinity turns a wait
+    # budget into no budget, so both are refused by name rather than misbehaving later.
+    if not math.isfinite(value) or value < minimum:
         raise SettingsError(f"{name} must be {kind.__name__} >= {minimum}, got {raw!r}")
     return value
 

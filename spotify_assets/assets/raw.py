@@ -9,6 +9,7 @@ from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.raw_layout import NEW_RELEASES, partition_prefix
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
+from spotify_assets.resources.warehouse import WarehouseResource
 
 
 class SnapshotUnavailableError(dg.Failure):
@@ -38,11 +39,17 @@ def snapshot_unavailable(what: str, day: date, spotify: SpotifyResource, locatio
     description="The day's new-release listing, each API page landed unchanged under raw/new_releases/date=YYYY-MM-DD/.",
 )
 def raw_new_releases(
-    context: dg.AssetExecutionContext, spotify: SpotifyResource, raw_storage: RawStorageResource
+    context: dg.AssetExecutionContext,
+    spotify: SpotifyResource,
+    raw_storage: RawStorageResource,
+    warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
     day = partition_date(context)
     store = raw_storage.get_store()
+    # Where the day will be written is checked before the API is called: a bad raw folder, bucket
+    # or DuckDB path fails in seconds with its name, not after the whole day has been fetched.
     store.check_writable()
+    warehouse.check_usable()
     if can_fetch_live(spotify, day):
         client = spotify.get_client()
         before = client.stats()

@@ -46,6 +46,8 @@ class SpotifyResource(dg.ConfigurableResource):
     page_limit: int = Field(default=50, description="Page size for listings (1..50)")
     max_workers: int = Field(default=8, description="Requests in flight at once, across all threads")
     max_attempts: int = Field(default=5, description="Sends per request on 5xx, connection errors or truncated bodies")
+    backoff_base_s: float = Field(default=0.25, description="Base of the full-jitter backoff between transient-failure retries")
+    backoff_max_s: float = Field(default=8.0, description="Longest single backoff between transient-failure retries")
     max_retry_after_s: float = Field(default=60.0, description="Longest single 429 wait; a longer Retry-After fails fast")
     max_total_wait_s: float = Field(default=300.0, description="Total 429 waiting allowed per run")
     token_refresh_margin_s: float = Field(default=60.0, description="Refresh the access token this long before it expires")
@@ -150,6 +152,8 @@ class SpotifyResource(dg.ConfigurableResource):
             page_limit=self.page_limit,
             max_workers=self.max_workers,
             max_attempts=self.max_attempts,
+            backoff_base_s=self.backoff_base_s,
+            backoff_max_s=self.backoff_max_s,
             max_retry_after_s=self.max_retry_after_s,
             max_total_wait_s=self.max_total_wait_s,
             token_refresh_margin_s=self.token_refresh_margin_s,

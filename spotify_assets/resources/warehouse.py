@@ -28,6 +28,10 @@ def exclusive_file_lock(path: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+class WarehouseError(RuntimeError):
+    """The DuckDB file cannot be created or opened where it is configured."""
+
+
 class WarehouseResource(DuckDBResource):
     """DuckDBResource whose connections hold an exclusive lock next to the database file."""
 
@@ -35,11 +39,29 @@ class WarehouseResource(DuckDBResource):
     def lock_path(self) -> Path:
         return Path(self.database).resolve().with_suffix(".lock")
 
+    def check_usable(self) -> None:
+        """Fail with the path and the setting to fix, before any API work, when the database's
+        folder cannot exist (e.g. it is below a regular file): otherwise the run would land the
+        whole day's raw data first and then stop on a bare ``FileExistsError``."""
+        if self.database == ":memory:":
+            return
+        folder = Path(self.database).resolve().parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with open(self.lock_path, "a+b"):
+                pass
+        except OSError as exc:
+            raise WarehouseError(
+                f"DuckDB file {self.database} cannot be created in {folder} ({exc.strerror or exc}); "
+                "set SPOTIFY_DUCKDB_PATH or SPOTIFY_ASSETS_DATA_DIR to a writable location"
+            ) from exc
+
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
         if self.database == ":memory:":
             with super().get_connection() as conn:
                 yield conn
             return
+        self.check_usable()
         with exclusive_file_lock(self.lock_path), super().get_connection() as conn:
             yield conn

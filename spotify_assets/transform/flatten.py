@@ -12,9 +12,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
+
 import duckdb
 import pandas as pd
 
+from spotify_assets.transform.releases import RawDataError
 from spotify_assets.transform.schema import ALBUM_ARTISTS, ALBUMS, ARTISTS, TABLES, TRACK_ARTISTS, TRACKS, Table
 
 # Struct types for from_json, composed once so the listing, the full album and the track agree.
@@ -85,6 +88,7 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
 def load_snapshot(conn: duckdb.DuckDBPyConnection, day: date, files: RawSnapshotFiles) -> dict[str, int]:
     """Replace ``day``'s rows of every table with what the raw files say; returns row counts."""
     ensure_tables(conn)
+    reject_malformed_items(conn, files)
     _stage_album_sources(conn, files.album_sources)
     _stage_release_albums(conn, files.release_pages)
     _stage_album_details(conn, files.albums_batches)
@@ -126,6 +130,86 @@ def _read_objects(files: Sequence[str]) -> str:
 
 def _sql_list(values: Sequence[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+# JSON types a field of each declared type may have (null or absent is always fine: optional).
+_JSON_TYPES = {"VARCHAR": ("VARCHAR",), "BIGINT": ("BIGINT", "UBIGINT"), "BOOLEAN": ("BOOLEAN",)}
+_ITEM_SHAPES: list[tuple[str, str, dict[str, Any], bool]] = [  # (which files, JSON path of items, spec, id required)
+    ("release_pages", "$.albums.items[*]", _LISTED_ALBUM, True),
+    ("release_pages", "$.albums.items[*].artists[*]", _ARTIST, False),
+    ("albums_batches", "$.albums[*]", _FULL_ALBUM, True),
+    ("albums_batches", "$.albums[*].tracks.items[*]", _TRACK, True),
+    ("albums_batches", "$.albums[*].tracks.items[*].artists[*]", _ARTIST, False),
+    ("track_pages", "$", {"items": [_TRACK]}, False),
+    ("track_pages", "$.items[*]", _TRACK, True),
+    ("track_pages", "$.items[*].artists[*]", _ARTIST, False),
+]
+
+
+def reject_malformed_items(conn: duckdb.DuckDBPyConnection, files: RawSnapshotFiles) -> None:
+    """Fail, naming the file and the field, on a raw item of the wrong shape.
+
+    ``from_json`` turns a value of the wrong type into NULL without a word, and the staging
+    queries drop rows whose id is NULL: a track sent as ``"id": 5`` or ``"duration_ms": "abc"``
+    would vanish or lose a value silently. Null items (Spotify pads with them) and absent fields
+    (removed for Development-Mode apps) stay fine.
+    """
+    for attribute, path, spec, id_required in _ITEM_SHAPES:
+        sources = getattr(files, attribute)
+        if not sources:
+            continue
+        problem = conn.execute(_shape_problems_sql(sources, path, spec, id_required)).fetchone()
+        if problem is not None:
+            filename, position, item_id, what = problem
+            where = f"item {position} of {path}" + (f" (id {item_id})" if item_id else "")
+            raise RawDataError(f"{filename}: {where}: {what}; the raw file is kept, fix the source or the schema")
+
+
+def _declared_fields(spec: dict[str, Any], prefix: str = "") -> list[tuple[str, tuple[str, ...]]]:
+    """(dotted field name, JSON types it may have) for every field of ``spec``, nested objects included."""
+    fields = []
+    for name, declared in spec.items():
+        label = f"{prefix}{name}"
+        allowed = ("ARRAY",) if isinstance(declared, list) else ("OBJECT",) if isinstance(declared, dict) else _JSON_TYPES[declared]
+        fields.append((label, allowed))
+        if isinstance(declared, dict):
+            fields += _declared_fields(declared, f"{label}.")
+    return fields
+
+
+def _shape_problems_sql(files: Sequence[str], path: str, spec: dict[str, Any], id_required: bool) -> str:
+    """The first (file, position, id, problem) among the items at ``path`` of ``files``, if any.
+
+    Each item is parsed once: ``json_extract`` with a list of paths pulls every declared field in
+    one pass, and only the small extracted values are typed (``->`` per field re-parses the item).
+    """
+    fields = _declared_fields(spec)
+    paths = ", ".join(f"'$.{label}'" for label, _ in fields)
+    branches = ["WHEN json_type(item) <> 'OBJECT' THEN 'is ' || json_type(item) || ', not an object'"]
+    if id_required:
+        branches.append("WHEN json_type(item->'id') IS DISTINCT FROM 'VARCHAR' THEN 'id is missing or not a string'")
+    for index, (label, allowed) in enumerate(fields, start=1):
+        allowed_sql = ", ".join(f"'{t}'" for t in ("NULL", *allowed))
+        branches.append(
+            f"WHEN coalesce(json_type(v[{index}]), 'NULL') NOT IN ({allowed_sql}) "
+            f"THEN '{label} is ' || json_type(v[{index}]) || ', expected {'/'.join(allowed)}'"
+        )
+    items = "[json]" if path == "$" else f"json_extract(json, '{path}')"
+    return f"""
+        SELECT filename, position, item_id, problem FROM (
+            SELECT filename, position, item_id, CASE {' '.join(branches)} END AS problem FROM (
+                SELECT filename, position, item,
+                       CASE WHEN json_type(item) = 'OBJECT' THEN item->>'id' END AS item_id,
+                       CASE WHEN json_type(item) = 'OBJECT' THEN json_extract(item, [{paths}]) END AS v
+                FROM (SELECT filename, unnest(items) AS item, unnest(range(len(items))) AS position
+                      FROM (SELECT filename, {items} AS items FROM {_read_objects(files)}))
+                WHERE coalesce(json_type(item), 'NULL') <> 'NULL'
+            )
+        )
+        WHERE problem IS NOT NULL
+        ORDER BY filename, position
+        LIMIT 1
+        """
 
 
 def _stage_release_albums(conn: duckdb.DuckDBPyConnection, files: Sequence[str]) -> None:

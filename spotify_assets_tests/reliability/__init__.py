@@ -1,0 +1,1 @@
+"""Reliability: nothing lost under faults, clear errors on bad input, secrets kept."""
