@@ -37,13 +37,21 @@ def spotify_for(emulator: SpotifyEmulator, **overrides: Any) -> SpotifyResource:
     return SpotifyResource(**{**settings, **overrides})
 
 
+def platform_resources(
+    emulator: SpotifyEmulator, folder: Path, spotify: SpotifyResource | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """The platform's three resources over one folder: raw JSON in ``folder/raw``, DuckDB beside it."""
+    return {
+        "spotify": spotify or spotify_for(emulator),
+        "raw_storage": RawStorageResource(local_root=str(folder / "raw")),
+        "warehouse": WarehouseResource(database=str(folder / "spotify.duckdb")),
+        **overrides,
+    }
+
+
 @pytest.fixture
 def resources(emulator: SpotifyEmulator, tmp_path: Path) -> dict[str, Any]:
-    return {
-        "spotify": spotify_for(emulator),
-        "raw_storage": RawStorageResource(local_root=str(tmp_path / "raw")),
-        "warehouse": WarehouseResource(database=str(tmp_path / "spotify.duckdb")),
-    }
+    return platform_resources(emulator, tmp_path)
 
 
 def materialize_day(resources: dict[str, Any], day: date, **kwargs: Any) -> dg.ExecuteInProcessResult:

@@ -16,10 +16,8 @@ from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.checks.rules import all_rules
 from spotify_assets.checks.table_checks import table_quality_checks
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
-from spotify_assets.resources.storage import RawStorageResource
-from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.schema import TABLES, Table
-from spotify_assets_tests.platform.conftest import DAY, materialize_day, spotify_for
+from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources
 
 RULES = {f"{r.table}.{r.name}": r for r in all_rules()}
 
@@ -28,12 +26,7 @@ RULES = {f"{r.table}.{r.name}": r for r in all_rules()}
 def good_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("good")
     with SpotifyEmulator(EmulatorConfig()) as emulator:
-        resources = {
-            "spotify": spotify_for(emulator),
-            "raw_storage": RawStorageResource(local_root=str(folder / "raw")),
-            "warehouse": WarehouseResource(database=str(folder / "spotify.duckdb")),
-        }
-        assert materialize_day(resources, DAY).success
+        assert materialize_day(platform_resources(emulator, folder), DAY).success
     yield folder / "spotify.duckdb"
 
 
@@ -109,12 +102,7 @@ def test_blocking_check_fails_the_run_when_raw_tracks_are_tampered(resources: di
 
 def test_development_mode_fields_are_optional_not_failures(tmp_path: Path) -> None:
     with SpotifyEmulator(EmulatorConfig(dev_mode=True)) as emulator:
-        resources = {
-            "spotify": spotify_for(emulator),
-            "raw_storage": RawStorageResource(local_root=str(tmp_path / "raw")),
-            "warehouse": WarehouseResource(database=str(tmp_path / "spotify.duckdb")),
-        }
-        result = materialize_day(resources, DAY)
+        result = materialize_day(platform_resources(emulator, tmp_path), DAY)
         expected_albums = emulator.catalog.expected_counts(DAY)["albums"]
     assert result.success
     assert all(e.passed for e in result.get_asset_check_evaluations())

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import boto3
-import dagster as dg
 from dagster_aws.s3 import S3Resource
 
 from spotify_assets.emulator import SpotifyEmulator

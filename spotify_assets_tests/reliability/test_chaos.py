@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 
 from spotify_assets.emulator import EmulatorConfig, FaultConfig, SpotifyEmulator
-from spotify_assets.resources.storage import RawStorageResource
-from spotify_assets.resources.warehouse import WarehouseResource
-from spotify_assets_tests.platform.conftest import DAY, materialize_day, spotify_for, table_fingerprints
+from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, spotify_for, table_fingerprints
 
 CHAOS = FaultConfig(
     seed=7,
@@ -28,11 +26,8 @@ CHAOS = FaultConfig(
 def _platform(emulator: SpotifyEmulator, folder: Path, page_limit: int = 50) -> dict[str, Any]:
     """Resources over ``folder`` with a quick backoff, so retries cost milliseconds not seconds.
     A small ``page_limit`` multiplies the requests, so every kind of fault is met in one day."""
-    return {
-        "spotify": spotify_for(emulator, page_limit=page_limit, backoff_base_s=0.01, backoff_max_s=0.05, max_attempts=8),
-        "raw_storage": RawStorageResource(local_root=str(folder / "raw")),
-        "warehouse": WarehouseResource(database=str(folder / "spotify.duckdb")),
-    }
+    spotify = spotify_for(emulator, page_limit=page_limit, backoff_base_s=0.01, backoff_max_s=0.05, max_attempts=8)
+    return platform_resources(emulator, folder, spotify)
 
 
 @pytest.mark.timeout(120)

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import dagster as dg
 import pytest
@@ -17,7 +16,7 @@ from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.settings import SettingsError, resources_from_env
-from spotify_assets_tests.platform.conftest import DAY, materialize_day, spotify_for
+from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, spotify_for
 
 
 def failure_text(result: dg.ExecuteInProcessResult) -> str:
@@ -31,21 +30,12 @@ def api_requests(emulator: SpotifyEmulator) -> dict[str, int]:
     return {endpoint: n for endpoint, n in by_endpoint.items() if endpoint != "admin" and n}
 
 
-def _resources(emulator: SpotifyEmulator, tmp_path: Path, **overrides: Any) -> dict[str, Any]:
-    return {
-        "spotify": spotify_for(emulator),
-        "raw_storage": RawStorageResource(local_root=str(tmp_path / "raw")),
-        "warehouse": WarehouseResource(database=str(tmp_path / "spotify.duckdb")),
-        **overrides,
-    }
-
-
 def test_raw_folder_that_cannot_exist_fails_naming_it_before_any_api_call(emulator: SpotifyEmulator, tmp_path: Path) -> None:
     # Tests run as root, where chmod does not block writes; a folder below a regular file cannot exist.
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     raw = RawStorageResource(local_root=str(blocker / "raw"))
-    result = materialize_day(_resources(emulator, tmp_path, raw_storage=raw), DAY)
+    result = materialize_day(platform_resources(emulator, tmp_path, raw_storage=raw), DAY)
     assert not result.success
     message = failure_text(result)
     assert f"Raw folder {blocker / 'raw'} is not writable" in message and "SPOTIFY_ASSETS_DATA_DIR" in message, message
@@ -56,7 +46,7 @@ def test_duckdb_path_that_cannot_exist_fails_naming_it_before_any_api_call(emula
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     warehouse = WarehouseResource(database=str(blocker / "spotify.duckdb"))
-    result = materialize_day(_resources(emulator, tmp_path, warehouse=warehouse), DAY)
+    result = materialize_day(platform_resources(emulator, tmp_path, warehouse=warehouse), DAY)
     assert not result.success
     message = failure_text(result)
     assert f"DuckDB file {blocker / 'spotify.duckdb'} cannot be created" in message and "SPOTIFY_DUCKDB_PATH" in message, message
@@ -68,7 +58,7 @@ def test_missing_s3_bucket_fails_naming_it_before_any_api_call(
     emulator: SpotifyEmulator, tmp_path: Path, s3_endpoint: str
 ) -> None:
     raw = RawStorageResource(s3_bucket="never-created", s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1"))
-    result = materialize_day(_resources(emulator, tmp_path, raw_storage=raw), DAY)
+    result = materialize_day(platform_resources(emulator, tmp_path, raw_storage=raw), DAY)
     assert not result.success
     message = failure_text(result)
     assert "S3 bucket 'never-created' is not usable" in message and "SPOTIFY_RAW_S3_BUCKET" in message, message
@@ -76,7 +66,7 @@ def test_missing_s3_bucket_fails_naming_it_before_any_api_call(
 
 
 def test_wrong_credentials_fail_at_the_token_endpoint_with_a_clear_message(emulator: SpotifyEmulator, tmp_path: Path) -> None:
-    result = materialize_day(_resources(emulator, tmp_path, spotify=spotify_for(emulator, client_id="nobody")), DAY)
+    result = materialize_day(platform_resources(emulator, tmp_path, spotify=spotify_for(emulator, client_id="nobody")), DAY)
     assert not result.success
     message = failure_text(result)
     assert "invalid_client" in message or "credential" in message.lower(), message

@@ -18,11 +18,10 @@ from spotify_assets.assets.tables import local_snapshot_files
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
 from spotify_assets.landing import land_album_tracks, land_new_releases, snapshot_keys
 from spotify_assets.resources.spotify_api import AlbumRef, RawPage
-from spotify_assets.resources.storage import LocalRawStore, RawStorageResource
-from spotify_assets.resources.warehouse import WarehouseResource
+from spotify_assets.resources.storage import LocalRawStore
 from spotify_assets.transform.flatten import load_snapshot
 from spotify_assets.transform.releases import RawDataError, album_refs_from_release_pages
-from spotify_assets_tests.platform.conftest import DAY, materialize_day, spotify_for, table_fingerprints
+from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, table_fingerprints
 
 URL = "https://api.example/v1/browse/new-releases?offset={}"
 
@@ -180,12 +179,7 @@ def clean_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A day materialized once, cleanly (raw folder + DuckDB file); tests work on copies."""
     folder = tmp_path_factory.mktemp("clean-day")
     with SpotifyEmulator(EmulatorConfig()) as emulator:
-        resources = {
-            "spotify": spotify_for(emulator),
-            "raw_storage": RawStorageResource(local_root=str(folder / "raw")),
-            "warehouse": WarehouseResource(database=str(folder / "spotify.duckdb")),
-        }
-        assert materialize_day(resources, DAY).success
+        assert materialize_day(platform_resources(emulator, folder), DAY).success
     return folder
 
 

@@ -11,9 +11,7 @@ import dagster as dg
 import pytest
 
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
-from spotify_assets.resources.storage import RawStorageResource
-from spotify_assets.resources.warehouse import WarehouseResource
-from spotify_assets_tests.platform.conftest import DAY, PLATFORM, materialize_day, spotify_for
+from spotify_assets_tests.platform.conftest import DAY, PLATFORM, materialize_day, platform_resources, spotify_for
 
 SECRET = "sEcReT-7f3a9c1e-do-not-leak"
 
@@ -36,11 +34,7 @@ def event_log_text(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstan
 
 
 def _resources(emulator: SpotifyEmulator, folder: Path, **spotify: Any) -> dict[str, Any]:
-    return {
-        "spotify": spotify_for(emulator, client_secret=SECRET, **spotify),
-        "raw_storage": RawStorageResource(local_root=str(folder / "raw")),
-        "warehouse": WarehouseResource(database=str(folder / "spotify.duckdb")),
-    }
+    return platform_resources(emulator, folder, spotify_for(emulator, client_secret=SECRET, **spotify))
 
 
 @pytest.fixture
