@@ -16,16 +16,11 @@ class SnapshotUnavailableError(dg.Failure):
     """The API cannot serve the requested day and no raw snapshot of it exists."""
 
 
-def can_fetch_live(spotify: SpotifyResource, day: date) -> bool:
-    """True when the API serves ``day``'s snapshot now; the real API only ever serves today's."""
-    return spotify.snapshot_date(day) == day
-
-
-def snapshot_unavailable(what: str, day: date, spotify: SpotifyResource, location: str) -> SnapshotUnavailableError:
-    served = spotify.snapshot_date(day)
+def snapshot_unavailable(what: str, day: date, served: date, source: str, location: str) -> SnapshotUnavailableError:
+    """``served`` is the day the API serves now (``spotify.snapshot_date``): the real API, only today."""
     return SnapshotUnavailableError(
         description=(
-            f"No raw {what} snapshot for {day} under {location}, and the {spotify.source} API serves "
+            f"No raw {what} snapshot for {day} under {location}, and the {source} API serves "
             f"only {served}'s new releases now. Landing {served}'s data as {day} would mislabel it, "
             f"so {day} can only be rebuilt from its raw snapshot."
         )
@@ -50,7 +45,8 @@ def raw_new_releases(
     # or DuckDB path fails in seconds with its name, not after the whole day has been fetched.
     store.check_writable()
     warehouse.check_usable()
-    if can_fetch_live(spotify, day):
+    served = spotify.snapshot_date(day)
+    if served == day:
         client = spotify.get_client()
         before = client.stats()
         manifest = land_new_releases(client, store, day, spotify.source)
@@ -59,7 +55,8 @@ def raw_new_releases(
     else:
         manifest = read_release_manifest(store, day)
         if manifest is None:
-            raise snapshot_unavailable("new-releases", day, spotify, store.uri(partition_prefix(NEW_RELEASES, day)))
+            location = store.uri(partition_prefix(NEW_RELEASES, day))
+            raise snapshot_unavailable("new-releases", day, served, spotify.source, location)
         rebuilt, requests = True, {}
     context.log.info("new releases for %s: %d albums in %d pages (%s)", day, manifest.album_count, len(manifest.pages), manifest.endpoint)
     return dg.MaterializeResult(

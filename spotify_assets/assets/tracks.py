@@ -3,7 +3,7 @@
 
 import dagster as dg
 
-from spotify_assets.assets.raw import can_fetch_live, raw_new_releases, snapshot_unavailable
+from spotify_assets.assets.raw import raw_new_releases, snapshot_unavailable
 from spotify_assets.landing import (
     counts_since,
     land_album_tracks,
@@ -37,7 +37,8 @@ def raw_album_tracks(
     releases = read_release_manifest(store, day)
     if releases is None:
         raise dg.Failure(f"raw_new_releases has no committed snapshot for {day}; materialize it first")
-    if can_fetch_live(spotify, day):
+    served = spotify.snapshot_date(day)
+    if served == day:
         client = spotify.get_client()
         before = client.stats()
         previous = latest_tracks_manifest_before(store, day)
@@ -47,7 +48,8 @@ def raw_album_tracks(
     else:
         manifest = read_tracks_manifest(store, day)
         if manifest is None:
-            raise snapshot_unavailable("album-tracks", day, spotify, store.uri(partition_prefix(ALBUM_TRACKS, day)))
+            location = store.uri(partition_prefix(ALBUM_TRACKS, day))
+            raise snapshot_unavailable("album-tracks", day, served, spotify.source, location)
         requests = {}
     fetched = manifest.fetched_here()
     context.log.info("tracks for %s: %d albums fetched, %d reused", day, fetched, len(manifest.albums) - fetched)
