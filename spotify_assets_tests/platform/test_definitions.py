@@ -42,3 +42,12 @@ def test_schedule_yields_the_run_date_partition() -> None:
 def test_bad_environment_values_are_named(variable: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         resources_from_env({variable: value})
+
+
+def test_daily_job_runs_the_quality_and_schema_checks_but_leaves_freshness_to_its_sensor() -> None:
+    from spotify_assets.definitions import defs
+    from spotify_assets.schedules import daily_snapshot_job
+
+    check_names = {key.name for key in daily_snapshot_job.selection.resolve_checks(defs.resolve_asset_graph())}
+    assert {"primary_key_unique", "track_counts_match_total"} <= check_names
+    assert not any("freshness" in name for name in check_names)
