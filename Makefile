@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-# The instance lives in dagster_home/ (its dagster.yaml limits the duckdb pool), so runs made
+# The instance lives in dagster_home/ (telemetry off; see its dagster.yaml), so runs made
 # by `make run` show up in `make dev`.
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
