@@ -1,7 +1,8 @@
 """``spotify-assets run``: materialize one day end to end and print what was built.
 
-Runs the same job the schedule runs (``daily_snapshot_job``) in-process, against whatever the
-environment configures — by default the embedded emulator, local raw files and a local DuckDB.
+Runs the same job the schedule runs (``daily_snapshot_job``: raw, tables and their checks,
+analytics, lake export) in-process, against whatever the environment configures — by default the
+embedded emulator, local raw files, a local DuckDB and a local Parquet lake.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date, datetime, timezone
 
 import dagster as dg
 
+from spotify_assets.analytics.queries import ANALYSES
 from spotify_assets.emulator import Catalog, CatalogConfig
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.transform.flatten import row_counts
@@ -38,6 +40,17 @@ def embedded_catalog_counts(spotify: SpotifyResource, day: date) -> dict[str, in
         return {}
     catalog = Catalog(CatalogConfig(seed=spotify.emulator_seed, albums_per_day=spotify.emulator_albums_per_day))
     return catalog.expected_counts(day)
+
+
+def materialization_summaries(result: dg.ExecuteInProcessResult) -> dict[str, str]:
+    """Asset key -> the one-line ``summary`` its materialization recorded (analytics, lake)."""
+    summaries = {}
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        summary = materialization.metadata.get("summary") if materialization else None
+        if summary is not None:
+            summaries[materialization.asset_key.to_user_string()] = str(summary.value)
+    return summaries
 
 
 def run(day: date) -> int:
@@ -71,6 +84,14 @@ def run(day: date) -> int:
             for table, count in row_counts(conn, day).items():
                 note = f"   (emulator catalog: {expected[table]})" if table in expected else ""
                 print(f"  {table:<14}{count:>8} rows{note}")
+        summaries = materialization_summaries(result)
+        print("  analytics (DuckDB tables, charts in the asset metadata):")
+        for analysis in ANALYSES:
+            if analysis.table.name in summaries:
+                print(f"    {analysis.table.name:<38}{summaries[analysis.table.name]}")
+        print(f"  lake:    {resources['lake'].location}")
+        if "lake_export" in summaries:
+            print(f"           {summaries['lake_export']}")
     print(f"  checks:  {len(checks) - len(failed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     return 0 if result.success else 1
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dagster as dg
 
+from spotify_assets.assets.analytics import analytics_assets
+from spotify_assets.assets.lake import lake_export
 from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.tracks import raw_album_tracks
@@ -12,7 +14,7 @@ from spotify_assets.schedules import daily_snapshot_job, daily_snapshot_schedule
 from spotify_assets.settings import resources_from_env
 
 defs = dg.Definitions(
-    assets=[raw_new_releases, raw_album_tracks, spotify_tables],
+    assets=[raw_new_releases, raw_album_tracks, spotify_tables, *analytics_assets, lake_export],
     asset_checks=[table_quality_checks, *schema_change_checks, *freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],

@@ -11,9 +11,14 @@ daily_snapshot_job = dg.define_asset_job(
     "daily_snapshot_job",
     # Freshness checks judge the asset over time and are run by their sensor, not by the run they
     # judge (inside it, a fresh instance just past midnight would fail them for yesterday's gap).
-    selection=dg.AssetSelection.groups("raw", "warehouse") - dg.AssetSelection.checks(*freshness_checks),
+    # Analytics and the lake export read only the day's tables, so they belong to the same run: they
+    # start after the tables' blocking checks passed and never see a half-built or failed day.
+    selection=dg.AssetSelection.groups("raw", "warehouse", "analytics", "lake") - dg.AssetSelection.checks(*freshness_checks),
     partitions_def=daily_partitions,
-    description="Land today's new releases and tracks, then rebuild that day's tables and run their checks.",
+    description=(
+        "Land today's new releases and tracks, rebuild that day's tables and run their checks, "
+        "then the day's analytics (tables + charts) and its Parquet lake export."
+    ),
 )
 
 # With end_offset=1 the tick at 06:00 UTC materializes that same day's partition.

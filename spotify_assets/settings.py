@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -83,13 +85,62 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(_text(env, "SPOTIFY_ASSETS_DATA_DIR", "data"))
 
 
+def _s3(env: Mapping[str, str]) -> S3Resource:
+    return S3Resource(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
+
+
 def raw_storage_from_env(env: Mapping[str, str] = os.environ) -> RawStorageResource:
     return RawStorageResource(
         local_root=str(data_dir(env) / "raw"),
         s3_bucket=_text(env, "SPOTIFY_RAW_S3_BUCKET"),
         s3_prefix=_text(env, "SPOTIFY_RAW_S3_PREFIX", "raw"),
-        s3=S3Resource(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1")),
+        s3=_s3(env),
     )
+
+
+# S3 bucket naming rules (general purpose buckets): 3-63 characters, lowercase letters, digits,
+# dots and hyphens, starting and ending with a letter or digit, no "..", not an IP address.
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
+# Key prefix: "/"-separated segments of S3's safe characters; no empty, "." or ".." segment.
+_PREFIX_SEGMENT = re.compile(r"^[A-Za-z0-9!_.*'()=-]+$")
+
+
+def _bucket(env: Mapping[str, str], name: str) -> str | None:
+    bucket = _text(env, name)
+    if bucket is not None and (not _BUCKET.match(bucket) or ".." in bucket or _IP_ADDRESS.match(bucket)):
+        raise SettingsError(
+            f"{name} must be an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens, "
+            f"no 's3://' or '/'), got {bucket!r}"
+        )
+    return bucket
+
+
+def _key_prefix(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = _text(env, name)
+    if raw is None:
+        return default
+    segments = raw.strip("/").split("/")
+    if not all(_PREFIX_SEGMENT.match(s) and s not in {".", ".."} for s in segments):
+        raise SettingsError(f"{name} must be a key prefix like 'lake' or 'exports/spotify', got {raw!r}")
+    return "/".join(segments)
+
+
+def lake_from_env(env: Mapping[str, str] = os.environ) -> LakeResource:
+    """The Parquet lake: ``SPOTIFY_LAKE_S3_BUCKET`` switches it to S3, else ``SPOTIFY_LAKE_DIR``
+    (default ``<data dir>/lake``). Checked here without writing anything."""
+    bucket = _bucket(env, "SPOTIFY_LAKE_S3_BUCKET")
+    prefix = _key_prefix(env, "SPOTIFY_LAKE_S3_PREFIX", "lake")
+    if bucket is None and _text(env, "SPOTIFY_LAKE_S3_PREFIX") is not None:
+        raise SettingsError(
+            "SPOTIFY_LAKE_S3_PREFIX is set but SPOTIFY_LAKE_S3_BUCKET is not: "
+            "set the bucket to export to S3, or unset the prefix to export to the local folder"
+        )
+    local_root = Path(_text(env, "SPOTIFY_LAKE_DIR") or data_dir(env) / "lake")
+    if local_root.exists() and not local_root.is_dir():
+        names = "SPOTIFY_LAKE_DIR" if _text(env, "SPOTIFY_LAKE_DIR") else "SPOTIFY_LAKE_DIR (default <SPOTIFY_ASSETS_DATA_DIR>/lake)"
+        raise SettingsError(f"{names} must be a folder, got {str(local_root)!r}, an existing file")
+    return LakeResource(local_root=str(local_root), s3_bucket=bucket, s3_prefix=prefix, s3=_s3(env))
 
 
 def warehouse_from_env(env: Mapping[str, str] = os.environ) -> WarehouseResource:
@@ -101,4 +152,5 @@ def resources_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "spotify": spotify_from_env(env),
         "raw_storage": raw_storage_from_env(env),
         "warehouse": warehouse_from_env(env),
+        "lake": lake_from_env(env),
     }

@@ -1,0 +1,142 @@
+"""Small PNG charts of the analyses, drawn with matplotlib's Agg canvas.
+
+Figures are built with the object-oriented API on a ``FigureCanvasAgg`` rather than pyplot: no
+GUI backend is ever tried, no global figure registry to leak into, safe from several threads.
+Charts are drawn at a low DPI so a PNG stays a few tens of KB: it is embedded base64 in the
+asset's Markdown metadata (``chart_markdown``), which the Dagster UI shows inline.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from spotify_assets.analytics.queries import (
+    EXPLICIT_SHARE,
+    RELEASES_PER_DAY,
+    TOP_ARTISTS_BY_RELEASES,
+    TRACK_DURATIONS,
+    Analysis,
+    format_duration,
+)
+
+FIGSIZE = (6.4, 3.2)
+DPI = 80
+ALBUM_TYPE_COLORS = {"album": "#1db954", "single": "#535353", "compilation": "#b3b3b3"}
+OTHER_COLOR = "#509bf5"
+
+Rows = Sequence[tuple[Any, ...]]
+
+
+def _figure(title: str) -> tuple[Figure, Any]:
+    fig = Figure(figsize=FIGSIZE, dpi=DPI)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.set_title(title, fontsize=10)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.tick_params(labelsize=8)
+    return fig, ax
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _empty(fig: Figure, ax: Any) -> bytes:
+    ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return _png(fig)
+
+
+def releases_chart(rows: Rows, day: date) -> bytes:
+    """Stacked bars: albums per listing day, one colour per album type."""
+    fig, ax = _figure(RELEASES_PER_DAY.title)
+    if not rows:
+        return _empty(fig, ax)
+    days = sorted({r[1] for r in rows})
+    types = sorted({r[2] for r in rows}, key=lambda t: (t not in ALBUM_TYPE_COLORS, t))
+    counts = {(r[1], r[2]): r[3] for r in rows}
+    labels = [d.strftime("%m-%d") for d in days]
+    bottom = [0] * len(days)
+    for album_type in types:
+        heights = [counts.get((d, album_type), 0) for d in days]
+        ax.bar(labels, heights, bottom=bottom, label=album_type, color=ALBUM_TYPE_COLORS.get(album_type, OTHER_COLOR))
+        bottom = [b + h for b, h in zip(bottom, heights)]
+    ax.set_ylabel("albums", fontsize=8)
+    ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    if len(days) > 7:
+        ax.tick_params(axis="x", labelrotation=45)
+    return _png(fig)
+
+
+def top_artists_chart(rows: Rows, day: date) -> bytes:
+    """Horizontal bars, #1 on top."""
+    fig, ax = _figure(f"{TOP_ARTISTS_BY_RELEASES.title} ({day})")
+    if not rows:
+        return _empty(fig, ax)
+    names = [_shorten(r[3] or r[2]) for r in rows][::-1]
+    releases = [r[4] for r in rows][::-1]
+    ax.barh(names, releases, color=ALBUM_TYPE_COLORS["album"])
+    ax.set_xlabel("releases", fontsize=8)
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    return _png(fig)
+
+
+def durations_chart(rows: Rows, day: date) -> bytes:
+    """Histogram bars labelled by bucket start (m:ss); the open-ended bucket gets a '+'."""
+    fig, ax = _figure(f"{TRACK_DURATIONS.title} ({day})")
+    if not rows:
+        return _empty(fig, ax)
+    labels = [format_duration(r[1]) + ("+" if r[2] is None else "") for r in rows]
+    ax.bar(labels, [r[3] for r in rows], color=OTHER_COLOR)
+    ax.set_xlabel("duration (m:ss, bucket start)", fontsize=8)
+    ax.set_ylabel("tracks", fontsize=8)
+    if len(rows) > 12:
+        ax.tick_params(axis="x", labelrotation=45)
+    return _png(fig)
+
+
+def explicit_chart(rows: Rows, day: date) -> bytes:
+    """Bars of the explicit share per album type and overall, labelled in percent."""
+    fig, ax = _figure(f"{EXPLICIT_SHARE.title} ({day})")
+    if not rows:
+        return _empty(fig, ax)
+    labels = [r[1] for r in rows]
+    shares = [100 * r[4] for r in rows]
+    bars = ax.bar(labels, shares, color=[ALBUM_TYPE_COLORS.get(t, OTHER_COLOR) for t in labels])
+    ax.bar_label(bars, labels=[f"{s:.1f} %" for s in shares], fontsize=8)
+    ax.set_ylabel("% explicit", fontsize=8)
+    ax.set_ylim(0, max(max(shares) * 1.25, 1))
+    return _png(fig)
+
+
+def _shorten(text: str, limit: int = 28) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+CHARTS: dict[str, Callable[[Rows, date], bytes]] = {
+    RELEASES_PER_DAY.key: releases_chart,
+    TOP_ARTISTS_BY_RELEASES.key: top_artists_chart,
+    TRACK_DURATIONS.key: durations_chart,
+    EXPLICIT_SHARE.key: explicit_chart,
+}
+
+
+def chart_png(analysis: Analysis, rows: Rows, day: date) -> bytes:
+    return CHARTS[analysis.key](rows, day)
+
+
+def chart_markdown(png: bytes, alt: str) -> str:
+    """Markdown embedding the PNG as a data URI (what ``dg.MetadataValue.md`` renders inline)."""
+    alt = alt.replace("[", "(").replace("]", ")")
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"
