@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # by `make run` show up in `make dev`.
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: run test dev bench install clean
+.PHONY: run test dev bench install clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,8 +22,22 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/spotify-assets run $(if $(DATE),--date $(DATE))
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The browser e2e test (spotify_assets_tests/e2e) drives a Chromium. With none found (and no
+# CHROMIUM_PATH chosen), install Debian's where we may (root or passwordless sudo, apt-get);
+# otherwise, or if that fails, print one line and go on: that test then skips and says why.
+CHROMIUMS := chromium /usr/bin/chromium chromium-browser google-chrome google-chrome-stable
+browser:
+	@if [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
+	for c in $(CHROMIUMS); do command -v $$c >/dev/null 2>&1 && exit 0; done; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "notice: no Chromium and no apt-get; the browser e2e test will skip"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "notice: no Chromium, and installing one needs root; the browser e2e test will skip"; exit 0; fi; \
+	echo "installing chromium (apt-get) for the browser e2e test..."; \
+	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
+	  || echo "notice: apt-get could not install chromium; the browser e2e test will skip"
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml
