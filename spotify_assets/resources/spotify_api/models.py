@@ -30,6 +30,13 @@ class ClientSettings:
     max_total_wait_s: float = 300.0  # ceiling on total 429 waiting per client
     token_refresh_margin_s: float = 60.0
     timeout_s: float = 30.0
+    # Client-side pacing: at most this many requests in any rolling window (None: no pacing, 429s
+    # are waited out as they come). Spotify publishes no number; set it to what the app is granted.
+    rate_limit_requests: int | None = None
+    rate_limit_window_s: float = 30.0  # Spotify's window is a rolling 30 s
+    # glibc's mmap threshold, pinned so large response buffers do not fragment the per-thread
+    # heaps (see allocator.py); None leaves the process's allocator alone.
+    malloc_mmap_threshold: int | None = 128 * 1024
 
     def __post_init__(self) -> None:
         """Fail at construction, with the setting's name, rather than with an odd HTTP error later.
@@ -44,6 +51,12 @@ class ClientSettings:
             raise SpotifyConfigError("max_workers and max_attempts must be at least 1")
         if not self.market:
             raise SpotifyConfigError("market must be set (client-credentials tokens have no country)")
+        if self.rate_limit_requests is not None and self.rate_limit_requests < 1:
+            raise SpotifyConfigError(f"rate_limit_requests must be at least 1 or None, got {self.rate_limit_requests}")
+        if self.rate_limit_window_s <= 0:
+            raise SpotifyConfigError(f"rate_limit_window_s must be positive, got {self.rate_limit_window_s}")
+        if self.malloc_mmap_threshold is not None and self.malloc_mmap_threshold < 0:
+            raise SpotifyConfigError(f"malloc_mmap_threshold must be >= 0 or None, got {self.malloc_mmap_threshold}")
 
     @property
     def api_origin(self) -> str:
@@ -52,7 +65,7 @@ class ClientSettings:
         return f"{url.scheme}://{url.netloc}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per listed album, all held for a run: keep them small
 class AlbumRef:
     """An album to fetch tracks for, with the track count the listing announced."""
 
@@ -70,6 +83,10 @@ class RawPage:
     album_id: str | None = None  # for "album_tracks"
     offset: int = 0  # page offset (for album_tracks / release pages)
     batch_index: int | None = None  # for albums_batch: 0-based index of the batch of 20
+    # The albums whose tracks the page holds, when the client already read them from the body
+    # (a batch's albums in order, unavailable ones left out; the one album of a track page).
+    # None: not known, read the body.
+    album_ids: tuple[str, ...] | None = None
 
     def json(self) -> Any:
         """The parsed body; parsed on demand so a page in flight holds the bytes only once."""

@@ -5,7 +5,15 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-COUNTER_NAMES = ("requests", "retries", "rate_limited", "rate_limit_wait_ms", "token_refreshes", "pages")
+COUNTER_NAMES = (
+    "requests",
+    "retries",
+    "rate_limited",
+    "rate_limit_wait_ms",
+    "pacing_wait_ms",  # summed over workers: time spent waiting for the client-side pacer
+    "token_refreshes",
+    "pages",
+)
 
 
 class Counters:

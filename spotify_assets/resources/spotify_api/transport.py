@@ -6,7 +6,9 @@ Three kinds of trouble, each handled where it fits best and each bounded:
   ``max_attempts`` sends);
 - a 2xx body that is not complete JSON (cut off in transit): re-sent here with the same backoff
   and bound, since urllib3 never looks at bodies;
-- 429: all workers pause on one shared ``RateLimitGate`` for ``Retry-After``, within ceilings.
+- 429: all workers pause on one shared ``RateLimitGate`` for ``Retry-After``, within ceilings;
+  with a known limit (``rate_limit_requests``), a shared ``RequestPacer`` keeps requests under it
+  so that 429s do not happen in the first place.
 
 Other 4xx replies are returned as they are: what they mean depends on the caller (a 401 from the
 API means "refresh the token", a 400 from the token endpoint means "bad credentials").
@@ -18,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,7 +40,7 @@ from spotify_assets.resources.spotify_api.retry import (
     transient_failure_retry,
 )
 from spotify_assets.resources.spotify_api.stats import Counters
-from spotify_assets.resources.spotify_api.throttle import RateLimitGate
+from spotify_assets.resources.spotify_api.throttle import RateLimitGate, RequestPacer
 
 
 @dataclass(frozen=True)
@@ -70,15 +73,23 @@ class Transport:
         # requests are on the wire at once.
         self._in_flight = threading.BoundedSemaphore(settings.max_workers)
         self.gate = RateLimitGate(settings.max_retry_after_s, settings.max_total_wait_s)
+        self.pacer = (
+            RequestPacer(settings.rate_limit_requests, settings.rate_limit_window_s)
+            if settings.rate_limit_requests is not None
+            else None
+        )
 
-    def send(self, method: str, url: str, **request_args: Any) -> Reply:
-        """Send until a reply is usable; ``request_args`` are those of ``requests.Request``."""
+    def send(self, method: str, url: str, *, parse: Callable[[bytes], Any] = json.loads, **request_args: Any) -> Reply:
+        """Send until a reply is usable; ``request_args`` are those of ``requests.Request``.
+
+        ``parse`` turns a 2xx body into ``Reply.document`` and must raise ``ValueError`` on a body
+        that is not complete JSON (which is then sent for again)."""
         request = self._session.prepare_request(requests.Request(method, url, **request_args))
         environment = self._session.merge_environment_settings(request.url, {}, None, None, None)
         attempts = self._settings.max_attempts
         for attempt in range(1, attempts + 1):
             try:
-                return self._send_until_not_rate_limited(request, environment)
+                return self._send_until_not_rate_limited(request, environment, parse)
             except _UnusableBody as problem:
                 if attempt == attempts:
                     raise SpotifyResponseError(f"{request.url}: {problem} (on each of {attempts} attempts)") from None
@@ -91,29 +102,46 @@ class Transport:
     def close(self) -> None:
         self._session.close()
 
-    def _send_until_not_rate_limited(self, request: requests.PreparedRequest, environment: dict[str, Any]) -> Reply:
+    def _send_until_not_rate_limited(
+        self, request: requests.PreparedRequest, environment: dict[str, Any], parse: Callable[[bytes], Any]
+    ) -> Reply:
         while True:
             self.gate.wait()
             response = self._send_once(request, environment)
             if response.status_code != 429:
-                return self._reply(response, str(request.url))
+                return self._reply(response, str(request.url), parse)
             self._wait_out_rate_limit(response, str(request.url))
 
     def _send_once(self, request: requests.PreparedRequest, environment: dict[str, Any]) -> requests.Response:
+        sends = 1
         try:
             with self._in_flight:
-                response = self._session.send(request, timeout=self._settings.timeout_s, **environment)
+                if self.pacer is not None:
+                    waited = self.pacer.acquire()
+                    self._counters.add("pacing_wait_ms", round(waited * 1000))
+                try:
+                    response = self._session.send(request, timeout=self._settings.timeout_s, **environment)
+                except requests.exceptions.ChunkedEncodingError:
+                    raise
+                except requests.exceptions.RequestException:
+                    sends = self._settings.max_attempts
+                    raise
+                else:
+                    retries = getattr(response.raw, "retries", None)
+                    sends = 1 + len(retries.history) if retries is not None else 1
+                finally:
+                    if self.pacer is not None:
+                        self.pacer.release(sends)
         except requests.exceptions.ChunkedEncodingError as exc:
             self._counters.add("requests")
             raise _UnusableBody("the body was cut off mid-transfer") from exc
         except requests.exceptions.RequestException as exc:
-            self._count_sends(self._settings.max_attempts)
+            self._count_sends(sends)
             raise SpotifyUnavailableError(
                 f"{request.method} {request.url} failed on each of {self._settings.max_attempts} attempts "
                 f"({type(exc).__name__})"
             ) from exc
-        retries = getattr(response.raw, "retries", None)
-        self._count_sends(1 + len(retries.history) if retries is not None else 1)
+        self._count_sends(sends)
         return response
 
     def _count_sends(self, sends: int) -> None:
@@ -121,7 +149,7 @@ class Transport:
         self._counters.add("requests", sends)
         self._counters.add("retries", sends - 1)
 
-    def _reply(self, response: requests.Response, url: str) -> Reply:
+    def _reply(self, response: requests.Response, url: str, parse: Callable[[bytes], Any]) -> Reply:
         if response.status_code >= 500:
             raise SpotifyUnavailableError(
                 f"{url} answered {response.status_code} on each of {self._settings.max_attempts} attempts"
@@ -129,7 +157,7 @@ class Transport:
         if not 200 <= response.status_code < 300:
             return Reply(response.status_code, url, response.content)
         try:
-            document = json.loads(response.content)
+            document = parse(response.content)
         except ValueError:
             raise _UnusableBody(
                 f"the {response.status_code} body is not valid JSON ({len(response.content)} bytes; truncated?)"
