@@ -4,7 +4,8 @@
     python bench/run.py [--sizes 100,2000,10000] [--peer-max-n 2000] [--flatten-tracks 1000000]
 
 Every contender runs in its own subprocess against a fresh in-process emulator (20 ms latency);
-the emulator counts requests, ``os.wait4`` gives each subprocess's peak RSS. Writes
+the emulator counts requests, psutil polling gives each subprocess tree's peak RSS, and a contender
+that outgrows ``--timeout`` or ``--mem-cap-gib`` is killed and reported as such. Writes
 bench/results/latest.md and bench/results/latest.json.
 """
 
@@ -15,6 +16,7 @@ import json
 import math
 import os
 import platform
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,16 +34,25 @@ PAGE = 50  # new-releases page limit and track page size
 BATCH = 20  # albums?ids= batch size
 RATE_LIMIT = (600, 10.0)  # requests per rolling window (s) for the rate-limit scenario
 PEERS = ("seed", "spotipy", "dlt")
+TIMEOUT_S = 600.0  # per contender (wall of its subprocess); --timeout
+MEM_CAP_GIB = 12.0  # per contender (RSS of its subprocess tree); --mem-cap-gib
+LIMITS = {"timeout_s": TIMEOUT_S, "mem_cap_gib": MEM_CAP_GIB}  # set from the command line in main()
 
 
-def run_worker(name: str, args: dict, timeout: float = 900) -> dict:
-    """Run one contender in a fresh interpreter; returns its JSON + peak RSS (MiB) + process wall."""
+def run_worker(name: str, args: dict) -> dict:
+    """Run one contender in a fresh interpreter; returns its JSON + peak RSS (MiB) + process wall.
+
+    The contender is killed (its whole process group: dlt may spawn workers) once its wall time
+    exceeds ``LIMITS["timeout_s"]`` or its RSS ``LIMITS["mem_cap_gib"]``; the result then says so
+    under ``killed`` instead of holding the contender's numbers."""
     cmd = [sys.executable, str(HERE / "run.py"), "--worker", name, json.dumps(args)]
     import psutil
 
+    timeout_s, cap = LIMITS["timeout_s"], int(LIMITS["mem_cap_gib"] * 2**30)
+    killed = None
     with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
         t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, cwd=ROOT, text=True)
+        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, cwd=ROOT, text=True, start_new_session=True)
         # Peak RSS by polling the subprocess and its descendants (dlt may spawn workers). Not
         # ru_maxrss: Linux carries the parent's RSS high-water mark into a forked/exec'd child, and
         # the parent here holds the emulator and its catalog, which grow with N.
@@ -51,18 +62,41 @@ def run_worker(name: str, args: dict, timeout: float = 900) -> dict:
                 rss = sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)])
                 peak = max(peak, rss)
             except psutil.Error:
-                pass
+                rss = 0
+            elapsed = time.perf_counter() - t0
+            if rss > cap or elapsed > timeout_s:
+                what = (f"{LIMITS['mem_cap_gib']:g} GiB RSS" if rss > cap else f"the {timeout_s:.0f} s timeout")
+                killed = f"killed: exceeded {what} after {elapsed:.0f} s"
+                _kill_group(proc)
+                break
             time.sleep(0.01)
         out_f.seek(0), err_f.seek(0)
         out, err = out_f.read(), err_f.read()
     wall = time.perf_counter() - t0
     rss_mib = peak / 2**20
+    if killed:
+        return {"error": [killed], "killed": killed, "rss_mib": rss_mib, "process_wall_s": wall,
+                "stderr_tail": (err or "")[-2000:]}
     if proc.returncode != 0:
         return {"error": (err or "").strip().splitlines()[-1:] or ["exit %d" % proc.returncode], "rss_mib": rss_mib,
                 "process_wall_s": wall, "stderr_tail": (err or "")[-2000:]}
     result = json.loads(out.strip().splitlines()[-1])
     result.update(rss_mib=rss_mib, process_wall_s=wall)
     return result
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """SIGTERM the contender's process group, SIGKILL it if it lingers (a process stuck in C code)."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 10.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def emulator(n: int, **faults):
@@ -90,12 +124,12 @@ def worker_args(emu, config) -> dict:
             "secret": config.client_secret, "day": DAY.isoformat()}
 
 
-def measure(name: str, n: int, **faults) -> dict:
+def measure(name: str, n: int, worker_extra: dict | None = None, **faults) -> dict:
     emu, config = emulator(n, **faults)
     with emu:
         mins = minimal_requests(emu, n)
         emu.reset_stats()
-        result = run_worker(name, worker_args(emu, config))
+        result = run_worker(name, {**worker_args(emu, config), **(worker_extra or {})})
         stats = emu.stats()
     api = {k: v for k, v in stats["by_endpoint"].items() if k != "admin"}
     result.update(n=n, contender=name, requests=stats["total"], by_endpoint=api, by_status=stats["by_status"],
@@ -132,7 +166,8 @@ def extraction(sizes: list[int], peer_max_n: int, log) -> tuple[list[dict], list
                              f"≥ {n} × 20 ms) | | | | | | | |")
                 continue
             if "error" in r:
-                lines.append(f"| {n:,} | {name} | {r['requests']:,} | | | failed: {r['error']} | | | "
+                why = r.get("killed") or f"failed: {r['error']}"
+                lines.append(f"| {n:,} | {name} | {r['requests']:,} | {r['minimal']['ours']:,} | | {why} | | | "
                              f"{fmt(r['rss_mib'], 0)} | |")
                 continue
             minimal = r["minimal"]["ours"]
@@ -143,74 +178,62 @@ def extraction(sizes: list[int], peer_max_n: int, log) -> tuple[list[dict], list
             lines.append(
                 f"| {n:,} | {name} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
                 f"{r['wall_s']:.2f} | {bound:.2f} (÷{conc}) | {r['ratio_bound']:.2f} | {r['rss_mib']:.0f} | {vs_seed} |")
+    ours = [r for r in rows if r.get("contender") == "ours" and "rss_mib" in r and "error" not in r]
+    if len(ours) > 1:
+        lines += ["", "Peak RSS of our client by N (flat = the client holds a bounded amount whatever the day's size):",
+                  "", "| N albums | pages | MiB received | peak RSS MiB | vs smallest N |", "|---:|---:|---:|---:|---:|"]
+        for r in ours:
+            lines.append(f"| {r['n']:,} | {r.get('pages', 0):,} | {r.get('bytes', 0) / 2**20:,.0f} | {r['rss_mib']:.0f} | "
+                         f"{r['rss_mib'] / ours[0]['rss_mib']:.2f}× |")
     lines += ["", "*minimal* = 1 token + ⌈N/50⌉ listing pages + ⌈N/20⌉ `albums?ids=` batches + one page per extra 50 "
               "tracks. Peers have no batch endpoint in their loop, so they need ≈ N + ⌈N/50⌉ + extras "
               "(their per-album minimum is in the JSON). *lower bound* = minimal × 20 ms / concurrency "
               "(ours: max_workers = 8; sequential peers: 1). Wall = in-process extraction time "
               "(excludes interpreter start-up and imports); RSS = the contender's subprocess peak "
-              "(psutil polling every 10 ms, with descendants), including imports.", ""]
+              "(psutil polling every 10 ms, with descendants), including imports. "
+              f"Each contender runs under a {LIMITS['timeout_s']:.0f} s timeout and a {LIMITS['mem_cap_gib']:g} GiB "
+              "RSS cap; one killed for exceeding either is reported as such.", ""]
     return rows, lines
 
 
 def rate_limited(sizes: list[int], log) -> tuple[list[dict], list[str]]:
+    """Our client under the emulator's rolling window, twice per N: as configured by default (no
+    known limit: it waits out each 429's Retry-After, all workers together) and told the limit
+    (``rate_limit_requests`` / ``rate_limit_window_s``: it paces itself and should see no 429)."""
     limit, window = RATE_LIMIT
     rows, lines = [], []
     lines += [f"## 2. Extraction under a rolling-window rate limit ({limit} requests / {window:g} s, 20 ms latency)", "",
-              "| N albums | requests | minimal | 429s | wall s | floor s | wall / floor |",
-              "|---:|---:|---:|---:|---:|---:|---:|"]
+              "| N albums | client | requests | minimal | req / minimal | 429s | wall s | floor s | wall / floor |",
+              "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
     for n in sizes:
-        log(f"rate-limited N={n} ours ...")
-        r = measure("ours", n, rate_limit_requests=limit, rate_limit_window_s=window)
-        rows.append(r)
-        if "error" in r:
-            lines.append(f"| {n:,} | {r['requests']:,} | | | failed: {r['error']} | | |")
-            continue
-        minimal = r["minimal"]["ours"]
-        floor = math.ceil(minimal / limit) * window
-        # a floor of 0 windows (all within the first window) would be the latency bound instead
-        floor = max(floor - window, minimal * LATENCY_MS / 1000 / r["concurrency"]) if minimal <= limit else floor
-        r.update(floor_s=floor, n429=r["by_status"].get("429", 0))
-        lines.append(f"| {n:,} | {r['requests']:,} | {minimal:,} | {r['n429']:,} | {r['wall_s']:.2f} | {floor:.2f} | "
-                     f"{r['wall_s'] / floor:.2f} |")
-        log(f"  -> {r['requests']} requests, {r['n429']} 429s, {r['wall_s']:.2f} s (floor {floor:.1f} s)")
+        for mode, extra in (("reactive", {}), ("paced", {"client_rate_limit": [limit, window]})):
+            label = "default (429 → shared Retry-After pause)" if mode == "reactive" else \
+                f"paced (`rate_limit_requests={limit}`, `rate_limit_window_s={window:g}`)"
+            log(f"rate-limited N={n} ours {mode} ...")
+            r = measure("ours", n, worker_extra=extra, rate_limit_requests=limit, rate_limit_window_s=window)
+            r["client_mode"] = mode
+            rows.append(r)
+            minimal = r["minimal"]["ours"]
+            if "error" in r:
+                why = r.get("killed") or f"failed: {r['error']}"
+                lines.append(f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | | | {why} | | |")
+                continue
+            floor = math.ceil(minimal / limit) * window
+            # a floor of 0 windows (all within the first window) would be the latency bound instead
+            floor = max(floor - window, minimal * LATENCY_MS / 1000 / r["concurrency"]) if minimal <= limit else floor
+            r.update(floor_s=floor, n429=r["by_status"].get("429", 0))
+            lines.append(f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
+                         f"{r['n429']:,} | {r['wall_s']:.2f} | {floor:.2f} | {r['wall_s'] / floor:.2f} |")
+            log(f"  -> {r['requests']} requests, {r['n429']} 429s, {r['wall_s']:.2f} s (floor {floor:.1f} s)")
     lines += ["", f"*floor* = ⌈minimal / {limit}⌉ × {window:g} s when more than one window is needed "
               "(the last window's requests still need to be sent, so the true floor is "
               f"(⌈minimal / {limit}⌉ − 1) × {window:g} s + a few latencies; we use the stricter "
               "published formula). The window was chosen so N = 10 000 (~1 700 requests) needs 3 windows "
-              "(30 s) and the run stays short; 100 requests / 30 s would take ~8.5 min for N = 10 000.", ""]
+              "(30 s) and the run stays short; 100 requests / 30 s would take ~8.5 min for N = 10 000. "
+              "*paced*: the client counts a request against the window from its send until a window after its "
+              "reply, so it never runs ahead of the server's count; Spotify publishes no number, so pacing is "
+              "off unless configured.", ""]
     return rows, lines
-
-
-def flatten(target: int, log) -> tuple[dict, list[str]]:
-    with tempfile.TemporaryDirectory(prefix="bench-flatten-") as tmp:
-        log(f"flatten: synthesizing ~{target:,} tracks ...")
-        synth = run_worker("flatten", {"mode": "synth", "root": tmp, "target": target})
-        if "error" in synth:
-            return {"synth": synth}, ["## 3. Flattening", "", f"synthesis failed: {synth['error']}", ""]
-        log(f"  -> {synth['tracks']:,} tracks, {synth['files']:,} files, {synth['bytes'] / 2**20:.0f} MiB in "
-            f"{synth['wall_s']:.1f} s")
-        log("flatten: load_snapshot ...")
-        ours = run_worker("flatten", {"mode": "platform", "root": tmp})
-        log(f"  -> {fmt(ours.get('wall_s'))} s {ours.get('counts') or ours.get('error')}")
-        log("flatten: pandas ...")
-        pandas = run_worker("flatten", {"mode": "pandas", "root": tmp})
-        log(f"  -> {fmt(pandas.get('wall_s'))} s {pandas.get('counts') or pandas.get('error')}")
-    res = {"synth": synth, "platform": ours, "pandas": pandas}
-    ratio = pandas["wall_s"] / ours["wall_s"] if "wall_s" in ours and "wall_s" in pandas else None
-    lines = [f"## 3. Flattening {synth['tracks']:,} tracks ({synth['files']:,} raw files, "
-             f"{synth['bytes'] / 2**20:,.0f} MiB of JSON) into a fresh DuckDB", "",
-             "| path | wall s | peak RSS MiB | rows | speed-up vs pandas |", "|---|---:|---:|---|---:|"]
-    for name, r in (("`load_snapshot` (DuckDB SQL, all 5 tables)", ours),
-                    ("pandas: json.load → json_normalize → DuckDB (albums + tracks only)", pandas)):
-        rows = ", ".join(f"{k} {v:,}" for k, v in (r.get("counts") or {}).items())
-        speed = f"{ratio:.1f}×" if ratio and r is ours else ("1.0×" if r is pandas else "–")
-        lines.append(f"| {name} | {fmt(r.get('wall_s'))} | {fmt(r.get('rss_mib'), 0)} | {rows or r.get('error')} | "
-                     f"{speed} |")
-    lines += ["", "Raw files are one real emulator day (200 albums, fetched by our client) copied with fresh album "
-              "and track ids, in the platform's raw layout (release pages, `albums-batch-*`, `tracks-<album>-*`).",
-              "The pandas path does less work (no artists / credits tables, no checks of the schema).", ""]
-    res["ratio"] = ratio
-    return res, lines
 
 
 def dagster(log) -> tuple[dict, list[str]]:
@@ -233,20 +256,17 @@ def main() -> None:
     p.add_argument("--flatten-tracks", type=int, default=1_000_000)
     p.add_argument("--skip", default="", help="sections to skip: extraction,ratelimit,flatten,dagster")
     p.add_argument("--out", default=str(HERE / "results" / "latest"))
+    p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="kill a contender after this many seconds")
+    p.add_argument("--mem-cap-gib", type=float, default=MEM_CAP_GIB, help="kill a contender above this RSS")
     p.add_argument("--worker", nargs=2, metavar=("NAME", "ARGS_JSON"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.worker:
-        name, payload = args.worker
-        if name == "flatten":
-            import flatten_bench
+        import workers
 
-            print(json.dumps(flatten_bench.worker(json.loads(payload))), flush=True)
-        else:
-            import workers
-
-            workers.main(name, payload)
+        workers.main(*args.worker)
         return
 
+    LIMITS.update(timeout_s=args.timeout, mem_cap_gib=args.mem_cap_gib)
     started = time.perf_counter()
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -255,7 +275,7 @@ def main() -> None:
                      "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                                  "platform": platform.platform()},
                      "settings": {"latency_ms": LATENCY_MS, "sizes": sizes, "peer_max_n": args.peer_max_n,
-                                  "rate_limit": RATE_LIMIT, "day": DAY.isoformat()}}
+                                  "rate_limit": RATE_LIMIT, "day": DAY.isoformat(), **LIMITS}}
     md = [f"# spotify-assets benchmark — {results['started_utc']}", "",
           f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}. "
           f"Command: `python bench/run.py {' '.join(sys.argv[1:])}`", ""]
@@ -266,7 +286,9 @@ def main() -> None:
         results["rate_limited"], lines = rate_limited([int(s) for s in args.rate_limit_sizes.split(",") if s], log)
         md += lines
     if "flatten" not in skip:
-        results["flatten"], lines = flatten(args.flatten_tracks, log)
+        import flatten_bench
+
+        results["flatten"], lines = flatten_bench.section(args.flatten_tracks, log, **LIMITS)
         md += lines
     if "dagster" not in skip:
         results["dagster"], _ = dagster(log)

@@ -23,21 +23,31 @@ def ours(a: dict[str, Any]) -> dict[str, Any]:
     from spotify_assets.resources.spotify_api.client import SpotifyClient
     from spotify_assets.transform.releases import album_refs_from_release_pages
 
+    pacing = a.get("client_rate_limit")  # [requests, window_s]: the client paces itself to that limit
     settings = ClientSettings(
         api_base_url=a["api"], token_url=a["token_url"], client_id=a["client_id"], client_secret=a["secret"],
         max_workers=a.get("max_workers", 8),
+        **({"rate_limit_requests": pacing[0], "rate_limit_window_s": pacing[1]} if pacing else {}),
     )
     t0 = time.perf_counter()
     pages = nbytes = 0
+
+    def release_pages(client: SpotifyClient):
+        # streamed like the platform's landing does: each listing page is dropped once read
+        nonlocal pages, nbytes
+        for p in client.iter_new_release_pages():
+            pages += 1
+            nbytes += len(p.body)
+            yield p.url, p.body
+
     with SpotifyClient(settings) as client:
-        release = [(p.url, p.body) for p in client.iter_new_release_pages()]
-        refs = album_refs_from_release_pages(release)
-        pages += len(release)
+        refs = album_refs_from_release_pages(release_pages(client))
         for page in client.iter_album_track_pages(refs):
             pages += 1
             nbytes += len(page.body)
+        stats = client.stats()
     return {"wall_s": time.perf_counter() - t0, "albums": len(refs), "pages": pages, "bytes": nbytes,
-            "concurrency": settings.max_workers}
+            "concurrency": settings.max_workers, "client_stats": stats}
 
 
 def seed(a: dict[str, Any]) -> dict[str, Any]:
