@@ -32,7 +32,7 @@ def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str 
     return value or default
 
 
-def _number(env: Mapping[str, str], name: str, default: float, kind: type, minimum: float) -> Any:
+def _number(env: Mapping[str, str], name: str, default: float | None, kind: type, minimum: float) -> Any:
     raw = _text(env, name)
     if raw is None:
         return default
@@ -74,6 +74,8 @@ def spotify_from_env(env: Mapping[str, str] = os.environ) -> SpotifyResource:
         max_retry_after_s=_number(env, "SPOTIFY_MAX_RETRY_AFTER_S", 60.0, float, 0),
         max_total_wait_s=_number(env, "SPOTIFY_MAX_TOTAL_WAIT_S", 300.0, float, 0),
         token_refresh_margin_s=_number(env, "SPOTIFY_TOKEN_REFRESH_MARGIN_S", 60.0, float, 0),
+        rate_limit_requests=_number(env, "SPOTIFY_RATE_LIMIT_REQUESTS", None, int, 1),
+        rate_limit_window_s=_number(env, "SPOTIFY_RATE_LIMIT_WINDOW_S", 30.0, float, 0.001),
         emulator_seed=_number(env, "SPOTIFY_EMULATOR_SEED", 42, int, 0),
         emulator_albums_per_day=_number(env, "SPOTIFY_EMULATOR_ALBUMS_PER_DAY", 100, int, 1),
         emulator_dev_mode=_flag(env, "SPOTIFY_EMULATOR_DEV_MODE"),

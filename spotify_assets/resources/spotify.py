@@ -51,6 +51,11 @@ class SpotifyResource(dg.ConfigurableResource):
     max_retry_after_s: float = Field(default=60.0, description="Longest single 429 wait; a longer Retry-After fails fast")
     max_total_wait_s: float = Field(default=300.0, description="Total 429 waiting allowed per run")
     token_refresh_margin_s: float = Field(default=60.0, description="Refresh the access token this long before it expires")
+    rate_limit_requests: int | None = Field(
+        default=None,
+        description="Pace requests to at most this many per rate_limit_window_s (off when unset: Spotify does not publish its limit)",
+    )
+    rate_limit_window_s: float = Field(default=30.0, description="Rolling window of rate_limit_requests (Spotify's is 30 s)")
     emulator_seed: int = Field(default=42, description="Embedded emulator: catalog seed")
     emulator_albums_per_day: int = Field(default=100, description="Embedded emulator: new releases per day")
     emulator_dev_mode: bool = Field(default=False, description="Embedded emulator: behave like a Development-Mode app")
@@ -157,6 +162,8 @@ class SpotifyResource(dg.ConfigurableResource):
             max_retry_after_s=self.max_retry_after_s,
             max_total_wait_s=self.max_total_wait_s,
             token_refresh_margin_s=self.token_refresh_margin_s,
+            rate_limit_requests=self.rate_limit_requests,
+            rate_limit_window_s=self.rate_limit_window_s,
         )
 
     def _embedded_emulator_config(self) -> EmulatorConfig:

@@ -81,6 +81,8 @@ def test_wrong_credentials_fail_at_the_token_endpoint_with_a_clear_message(emula
         ("SPOTIFY_MAX_TOTAL_WAIT_S", "inf"),
         ("SPOTIFY_MAX_RETRY_AFTER_S", "-1"),
         ("SPOTIFY_MAX_ATTEMPTS", "2.5"),
+        ("SPOTIFY_RATE_LIMIT_REQUESTS", "0"),
+        ("SPOTIFY_RATE_LIMIT_WINDOW_S", "0"),
         ("SPOTIFY_EMULATOR_ALBUMS_PER_DAY", ""),  # empty means default, not an error
     ],
 )
@@ -90,6 +92,14 @@ def test_bad_numbers_in_the_environment_are_refused_by_name(variable: str, value
         return
     with pytest.raises(SettingsError, match=rf"^{variable} must be (int|float) >= "):
         resources_from_env({variable: value})
+
+
+def test_rate_limit_settings_reach_the_client_and_are_off_by_default() -> None:
+    paced = resources_from_env({"SPOTIFY_RATE_LIMIT_REQUESTS": "90", "SPOTIFY_RATE_LIMIT_WINDOW_S": "20"})["spotify"]
+    with paced.build_client() as client:
+        assert (client.settings.rate_limit_requests, client.settings.rate_limit_window_s) == (90, 20.0)
+    with resources_from_env({})["spotify"].build_client() as client:
+        assert client.settings.rate_limit_requests is None
 
 
 def test_cli_with_a_bad_setting_exits_2_naming_the_variable_before_any_work(tmp_path: Path) -> None:
