@@ -21,13 +21,14 @@ import os
 import pickle
 import re
 import resource
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
+
+from supervise import run_supervised
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -261,51 +262,19 @@ def run_pandas(files: Any, db: Path) -> tuple[float, dict[str, int]]:
 # ----- subprocesses under a timeout and a memory cap ------------------------------------------
 
 
-def _child(mode: str, root: Path, *extra: str, timeout: float, cap_bytes: int) -> dict[str, Any]:
+def _child(mode: str, root: Path, *extra: str, timeout: float, mem_cap_gib: float) -> dict[str, Any]:
     """Run ``--worker mode root extra...`` in a fresh interpreter; returns its JSON result plus peak RSS
-    (MiB, the process tree polled every 10 ms) and process wall, or an ``error`` saying why not
-    (exceeded the memory cap / timed out / failed), after killing it."""
-    import psutil
-
+    (MiB) and process wall, or an ``error`` saying why not (killed at the cap or timeout / failed)."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", mode, str(root), *extra]
-    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, cwd=ROOT, text=True)
-        ps, peak, killed = psutil.Process(proc.pid), 0, None
-        tree, listed_at = [ps], 0.0
-        while proc.poll() is None:
-            try:
-                if time.perf_counter() - listed_at > 0.5:  # listing the tree reads all of /proc: not every poll
-                    tree, listed_at = [ps, *ps.children(recursive=True)], time.perf_counter()
-                rss = sum(p.memory_info().rss for p in tree)
-                peak = max(peak, rss)
-            except psutil.Error:
-                rss, listed_at = 0, 0.0
-            elapsed = time.perf_counter() - t0
-            if rss > cap_bytes:
-                killed = f"exceeded the memory cap ({cap_bytes / 2**30:g} GiB RSS) after {elapsed:.0f} s; killed"
-            elif elapsed > timeout:
-                killed = f"timed out after {timeout:.0f} s (RSS {rss / 2**20:,.0f} MiB); killed"
-            if killed:
-                for p in [*ps.children(recursive=True), ps]:
-                    try:
-                        p.kill()
-                    except psutil.Error:
-                        pass
-                proc.wait()
-                break
-            time.sleep(0.01)
-        wall = time.perf_counter() - t0
-        out_f.seek(0), err_f.seek(0)
-        out, err = out_f.read(), err_f.read()
-    result: dict[str, Any] = {"rss_mib": peak / 2**20, "process_wall_s": wall}
-    if killed:
-        result["error"] = killed
-    elif proc.returncode != 0:
-        result["error"] = ((err or "").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
-        result["stderr_tail"] = (err or "")[-2000:]
+    run = run_supervised(cmd, cwd=ROOT, timeout_s=timeout, mem_cap_gib=mem_cap_gib)
+    result: dict[str, Any] = {"rss_mib": run.rss_mib, "process_wall_s": run.wall_s}
+    failure = run.failure()
+    if failure:
+        result["error"] = failure
+        if not run.killed:
+            result["stderr_tail"] = run.stderr[-2000:]
     else:
-        result.update(json.loads(out.strip().splitlines()[-1]))
+        result.update(run.last_json())
     return result
 
 
@@ -355,13 +324,12 @@ def section(target_tracks: int, log, timeout_s: float = DEFAULT_TIMEOUT_S,
     """Benchmark section 3: synthesize ~``target_tracks`` tracks of raw JSON in a temporary folder,
     load them with ``load_snapshot`` and with the pandas path (each in its own subprocess, under
     ``timeout_s`` and ``mem_cap_gib``), and compare. Returns (JSON-able results, Markdown lines)."""
-    cap = int(mem_cap_gib * 2**30)
     settings = {"target_tracks": target_tracks, "timeout_s": timeout_s, "mem_cap_gib": mem_cap_gib,
                 "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="bench-flatten-") as tmp:
         root = Path(tmp)
         log(f"flatten: synthesizing ~{target_tracks:,} tracks ...")
-        synth = _child("synth", root, str(target_tracks), timeout=timeout_s, cap_bytes=cap)
+        synth = _child("synth", root, str(target_tracks), timeout=timeout_s, mem_cap_gib=mem_cap_gib)
         if "error" in synth:
             return ({"settings": settings, "synth": synth},
                     ["## 3. Flattening", "", f"synthesis failed: {synth['error']}", ""])
@@ -370,7 +338,7 @@ def section(target_tracks: int, log, timeout_s: float = DEFAULT_TIMEOUT_S,
         results: dict[str, Any] = {"settings": settings, "synth": synth}
         for name in ("ours", "pandas"):
             log(f"flatten: {name} ...")
-            r = results[name] = _child(name, root, timeout=timeout_s, cap_bytes=cap)
+            r = results[name] = _child(name, root, timeout=timeout_s, mem_cap_gib=mem_cap_gib)
             log(f"  -> {_fmt(r.get('wall_s'))} s, peak RSS {r['rss_mib']:,.0f} MiB "
                 f"{r.get('counts') or r.get('error')}")
     ours, pandas = results["ours"], results["pandas"]

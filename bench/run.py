@@ -1,7 +1,7 @@
 """Reproducible performance benchmark of the platform against its peers (issue 5).
 
     pip install -e '.[bench]'
-    python bench/run.py [--sizes 100,2000,10000] [--peer-max-n 2000] [--flatten-tracks 1000000]
+    python bench/run.py [--sizes 100,2000,10000] [--peer-max-n N] [--flatten-tracks 1000000]
 
 Every contender runs in its own subprocess against a fresh in-process emulator (20 ms latency);
 the emulator counts requests, psutil polling gives each subprocess tree's peak RSS, and a contender
@@ -17,9 +17,7 @@ import math
 import os
 import platform
 import signal
-import subprocess
 import sys
-import tempfile
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -28,75 +26,32 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT)]
 
+from supervise import run_supervised  # noqa: E402  (bench/ is on sys.path from here on)
+
 DAY = date(2026, 11, 20)
 LATENCY_MS = 20.0
 PAGE = 50  # new-releases page limit and track page size
 BATCH = 20  # albums?ids= batch size
 RATE_LIMIT = (600, 10.0)  # requests per rolling window (s) for the rate-limit scenario
 PEERS = ("seed", "spotipy", "dlt")
-TIMEOUT_S = 600.0  # per contender (wall of its subprocess); --timeout
-MEM_CAP_GIB = 12.0  # per contender (RSS of its subprocess tree); --mem-cap-gib
+TIMEOUT_S = 600.0  # per contender: the sequential peers need ~5 min at N = 10 000
+MEM_CAP_GIB = 8.0  # per contender: a third of this 24 GiB machine
 LIMITS = {"timeout_s": TIMEOUT_S, "mem_cap_gib": MEM_CAP_GIB}  # set from the command line in main()
 
 
 def run_worker(name: str, args: dict) -> dict:
     """Run one contender in a fresh interpreter; returns its JSON + peak RSS (MiB) + process wall.
 
-    The contender is killed (its whole process group: dlt may spawn workers) once its wall time
-    exceeds ``LIMITS["timeout_s"]`` or its RSS ``LIMITS["mem_cap_gib"]``; the result then says so
-    under ``killed`` instead of holding the contender's numbers."""
+    A contender that exceeds ``LIMITS["timeout_s"]`` or ``LIMITS["mem_cap_gib"]`` is killed; the
+    result then says so under ``killed`` instead of holding the contender's numbers."""
     cmd = [sys.executable, str(HERE / "run.py"), "--worker", name, json.dumps(args)]
-    import psutil
-
-    timeout_s, cap = LIMITS["timeout_s"], int(LIMITS["mem_cap_gib"] * 2**30)
-    killed = None
-    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out_f, stderr=err_f, cwd=ROOT, text=True, start_new_session=True)
-        # Peak RSS by polling the subprocess and its descendants (dlt may spawn workers). Not
-        # ru_maxrss: Linux carries the parent's RSS high-water mark into a forked/exec'd child, and
-        # the parent here holds the emulator and its catalog, which grow with N.
-        peak, ps = 0, psutil.Process(proc.pid)
-        while proc.poll() is None:
-            try:
-                rss = sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)])
-                peak = max(peak, rss)
-            except psutil.Error:
-                rss = 0
-            elapsed = time.perf_counter() - t0
-            if rss > cap or elapsed > timeout_s:
-                what = (f"{LIMITS['mem_cap_gib']:g} GiB RSS" if rss > cap else f"the {timeout_s:.0f} s timeout")
-                killed = f"killed: exceeded {what} after {elapsed:.0f} s"
-                _kill_group(proc)
-                break
-            time.sleep(0.01)
-        out_f.seek(0), err_f.seek(0)
-        out, err = out_f.read(), err_f.read()
-    wall = time.perf_counter() - t0
-    rss_mib = peak / 2**20
-    if killed:
-        return {"error": [killed], "killed": killed, "rss_mib": rss_mib, "process_wall_s": wall,
-                "stderr_tail": (err or "")[-2000:]}
-    if proc.returncode != 0:
-        return {"error": (err or "").strip().splitlines()[-1:] or ["exit %d" % proc.returncode], "rss_mib": rss_mib,
-                "process_wall_s": wall, "stderr_tail": (err or "")[-2000:]}
-    result = json.loads(out.strip().splitlines()[-1])
-    result.update(rss_mib=rss_mib, process_wall_s=wall)
-    return result
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the contender's process group, SIGKILL it if it lingers (a process stuck in C code)."""
-    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 10.0)):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    run = run_supervised(cmd, cwd=ROOT, **LIMITS)
+    measured = {"rss_mib": run.rss_mib, "process_wall_s": run.wall_s}
+    failure = run.failure()
+    if failure:
+        killed = {"killed": run.killed, "progress": run.last_json()} if run.killed else {}
+        return {"error": [failure], **killed, **measured, "stderr_tail": run.stderr[-2000:]}
+    return {**run.last_json(), **measured}
 
 
 def emulator(n: int, **faults):
@@ -142,7 +97,7 @@ def fmt(x, digits=2):
 
 
 def extraction(sizes: list[int], peer_max_n: int, log) -> tuple[list[dict], list[str]]:
-    rows, lines = [], []
+    rows, lines, notes = [], [], []
     lines += ["## 1. Extraction (new releases + every track), emulator latency 20 ms", "",
               "| N albums | contender | requests | minimal | req / minimal | wall s | lower bound s | wall / bound "
               "| peak RSS MiB | wall vs seed |",
@@ -165,19 +120,25 @@ def extraction(sizes: list[int], peer_max_n: int, log) -> tuple[list[dict], list
                 lines.append(f"| {n:,} | {name} | skipped ({r['skipped']}: sequential, "
                              f"≥ {n} × 20 ms) | | | | | | | |")
                 continue
-            if "error" in r:
+            extracted = (r.get("progress") or {}).get("phase") == "extracted"
+            if "error" in r and not extracted:
                 why = r.get("killed") or f"failed: {r['error']}"
                 lines.append(f"| {n:,} | {name} | {r['requests']:,} | {r['minimal']['ours']:,} | | {why} | | | "
                              f"{fmt(r['rss_mib'], 0)} | |")
                 continue
+            if extracted:  # killed after its extract step: the extraction figures stand, the rest is noted
+                r.update(wall_s=r["progress"]["wall_s"], concurrency=r["progress"]["concurrency"])
+                notes.append(f"{name} at N = {n:,}: extract finished in {r['wall_s']:.1f} s; its normalize + load "
+                             f"step was then {r['killed']}")
             minimal = r["minimal"]["ours"]
             conc = r.get("concurrency", 1)
             bound = minimal * LATENCY_MS / 1000 / conc
             r.update(lower_bound_s=bound, ratio_bound=r["wall_s"] / bound, ratio_minimal=r["requests"] / minimal)
             vs_seed = f"{r['wall_s'] / seed_wall:.1%}" if seed_wall else "–"
             lines.append(
-                f"| {n:,} | {name} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
+                f"| {n:,} | {name}{' †' if extracted else ''} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
                 f"{r['wall_s']:.2f} | {bound:.2f} (÷{conc}) | {r['ratio_bound']:.2f} | {r['rss_mib']:.0f} | {vs_seed} |")
+    lines += [f"\n† {note}." for note in notes]
     ours = [r for r in rows if r.get("contender") == "ours" and "rss_mib" in r and "error" not in r]
     if len(ours) > 1:
         lines += ["", "Peak RSS of our client by N (flat = the client holds a bounded amount whatever the day's size):",
@@ -251,7 +212,8 @@ def dagster(log) -> tuple[dict, list[str]]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="100,2000,10000", help="album counts (comma-separated)")
-    p.add_argument("--peer-max-n", type=int, default=2000, help="skip sequential peers above this N")
+    p.add_argument("--peer-max-n", type=int, default=None,
+                   help="skip sequential peers above this N (default: run them at every size)")
     p.add_argument("--rate-limit-sizes", default="2000,10000")
     p.add_argument("--flatten-tracks", type=int, default=1_000_000)
     p.add_argument("--skip", default="", help="sections to skip: extraction,ratelimit,flatten,dagster")
@@ -270,6 +232,9 @@ def main() -> None:
     started = time.perf_counter()
     skip = set(filter(None, args.skip.split(",")))
     sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.peer_max_n is None:
+        args.peer_max_n = max(sizes, default=0)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so run_worker's finally runs
     log = lambda m: print(f"[{time.perf_counter() - started:6.1f}s] {m}", file=sys.stderr, flush=True)  # noqa: E731
     results: dict = {"started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),

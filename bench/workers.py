@@ -141,6 +141,8 @@ def dlt_(a: dict[str, Any]) -> dict[str, Any]:
                                 destination=dlt.destinations.duckdb(f"{tmp}/bench.duckdb"))
         pipeline.extract(source)
         t_extract = time.perf_counter()
+        # a line of its own now: if normalize/load is then killed (time or memory cap), the extract still counts
+        print(json.dumps({"phase": "extracted", "wall_s": t_extract - t0, "concurrency": 1}), flush=True)
         pipeline.normalize()
         pipeline.load()
         with pipeline.sql_client() as sql:

@@ -4,29 +4,16 @@ layout, with an album batch reused by two copies' worth of sources)."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import duckdb
-import pytest
 
 from spotify_assets.transform.schema import TABLES
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
 
+def test_pandas_path_builds_the_same_five_tables_as_load_snapshot(tmp_path: Path) -> None:
+    import flatten_bench
 
-@pytest.fixture(scope="module")
-def flatten_bench():
-    sys.path.insert(0, str(BENCH))
-    try:
-        import flatten_bench
-
-        yield flatten_bench
-    finally:
-        sys.path.remove(str(BENCH))
-
-
-def test_pandas_path_builds_the_same_five_tables_as_load_snapshot(flatten_bench, tmp_path: Path) -> None:
     files, tracks = flatten_bench.synthesize(tmp_path / "raw", 2000)
     _, ours = flatten_bench.run_platform(files, tmp_path / "ours.duckdb")
     _, theirs = flatten_bench.run_pandas(files, tmp_path / "pandas.duckdb")
