@@ -164,8 +164,9 @@ def rate_limited(sizes: list[int], log) -> tuple[list[dict], list[str]]:
     limit, window = RATE_LIMIT
     rows, lines = [], []
     lines += [f"## 2. Extraction under a rolling-window rate limit ({limit} requests / {window:g} s, 20 ms latency)", "",
-              "| N albums | client | requests | minimal | req / minimal | 429s | wall s | floor s | wall / floor |",
-              "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+              "| N albums | client | requests | minimal | req / minimal | 429s | wall s | floor s | wall / floor "
+              "| peak RSS MiB |",
+              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n in sizes:
         for mode, extra in (("reactive", {}), ("paced", {"client_rate_limit": [limit, window]})):
             label = "default (429 → shared Retry-After pause)" if mode == "reactive" else \
@@ -177,14 +178,15 @@ def rate_limited(sizes: list[int], log) -> tuple[list[dict], list[str]]:
             minimal = r["minimal"]["ours"]
             if "error" in r:
                 why = r.get("killed") or f"failed: {r['error']}"
-                lines.append(f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | | | {why} | | |")
+                lines.append(f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | | | {why} | | | "
+                             f"{fmt(r.get('rss_mib'), 0)} |")
                 continue
             floor = math.ceil(minimal / limit) * window
             # a floor of 0 windows (all within the first window) would be the latency bound instead
             floor = max(floor - window, minimal * LATENCY_MS / 1000 / r["concurrency"]) if minimal <= limit else floor
             r.update(floor_s=floor, n429=r["by_status"].get("429", 0))
             lines.append(f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
-                         f"{r['n429']:,} | {r['wall_s']:.2f} | {floor:.2f} | {r['wall_s'] / floor:.2f} |")
+                         f"{r['n429']:,} | {r['wall_s']:.2f} | {floor:.2f} | {r['wall_s'] / floor:.2f} | {r['rss_mib']:.0f} |")
             log(f"  -> {r['requests']} requests, {r['n429']} 429s, {r['wall_s']:.2f} s (floor {floor:.1f} s)")
     lines += ["", f"*floor* = ⌈minimal / {limit}⌉ × {window:g} s when more than one window is needed "
               "(the last window's requests still need to be sent, so the true floor is "
