@@ -86,14 +86,30 @@ def run_supervised(cmd: list[str], *, cwd: Path, timeout_s: float, mem_cap_gib: 
 
 
 def _kill_group(proc: subprocess.Popen) -> None:
-    """SIGTERM the contender's process group, SIGKILL it if it lingers (a process stuck in C code)."""
+    """SIGTERM the contender's process group, SIGKILL it if any member lingers (stuck in C code, or
+    ignoring SIGTERM). Done when the leader has exited and no other member of the group is alive:
+    the leader's exit alone says nothing of the workers it spawned."""
     for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 10.0)):
         try:
             os.killpg(proc.pid, sig)
         except ProcessLookupError:
             return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if proc.poll() is not None and not _live_members(proc.pid):
+                return
+            time.sleep(0.05)
+
+
+def _live_members(pgid: int) -> list[int]:
+    """Pids of the group's processes that still run (zombies are dead: nobody here may reap them)."""
+    import psutil
+
+    live = []
+    for p in psutil.process_iter(["status"]):
         try:
-            proc.wait(grace)
-            return
-        except subprocess.TimeoutExpired:
+            if p.info["status"] != psutil.STATUS_ZOMBIE and os.getpgid(p.pid) == pgid:
+                live.append(p.pid)
+        except (psutil.Error, ProcessLookupError):
             continue
+    return live

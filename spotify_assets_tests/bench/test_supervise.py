@@ -11,10 +11,12 @@ from pathlib import Path
 
 import psutil
 
-# Spawns a grandchild that would outlive its parent, then reports its pid and does `tail`.
+# Spawns a grandchild that would outlive its parent (and ignores SIGTERM, as a worker stuck in C
+# code would), then reports its pid and does `tail`.
+GRANDCHILD = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(60)"
 SPAWN_THEN = """
 import json, subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+child = subprocess.Popen([sys.executable, "-c", {grandchild!r}])
 print(json.dumps({{"phase": "started", "grandchild": child.pid}}), flush=True)
 {tail}
 """
@@ -23,7 +25,7 @@ print(json.dumps({{"phase": "started", "grandchild": child.pid}}), flush=True)
 def _run(tail: str, tmp_path: Path, **limits: float):
     from supervise import run_supervised
 
-    return run_supervised([sys.executable, "-c", SPAWN_THEN.format(tail=tail)], cwd=tmp_path, **limits)
+    return run_supervised([sys.executable, "-c", SPAWN_THEN.format(grandchild=GRANDCHILD, tail=tail)], cwd=tmp_path, **limits)
 
 
 def _gone(pid: int, within_s: float = 5.0) -> bool:
