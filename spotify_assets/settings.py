@@ -17,14 +17,11 @@ from typing import Any
 import dagster as dg
 from dagster_aws.s3 import S3Resource
 
+from spotify_assets.configuration import SettingsError
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
-
-
-class SettingsError(ValueError):
-    """An environment variable holds a value the platform cannot use."""
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
@@ -94,8 +91,8 @@ def _s3(env: Mapping[str, str]) -> S3Resource:
 def raw_storage_from_env(env: Mapping[str, str] = os.environ) -> RawStorageResource:
     return RawStorageResource(
         local_root=str(data_dir(env) / "raw"),
-        s3_bucket=_text(env, "SPOTIFY_RAW_S3_BUCKET"),
-        s3_prefix=_text(env, "SPOTIFY_RAW_S3_PREFIX", "raw"),
+        s3_bucket=_bucket(env, "SPOTIFY_RAW_S3_BUCKET"),
+        s3_prefix=_key_prefix(env, "SPOTIFY_RAW_S3_PREFIX", "raw"),
         s3=_s3(env),
     )
 
