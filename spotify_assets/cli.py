@@ -16,8 +16,8 @@ from datetime import date, datetime, timezone
 import dagster as dg
 
 from spotify_assets.analytics.queries import ANALYSES
-from spotify_assets.emulator import Catalog, CatalogConfig
-from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.emulator import Catalog
+from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
 from spotify_assets.transform.flatten import row_counts
 
 
@@ -36,10 +36,9 @@ QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def embedded_catalog_counts(spotify: SpotifyResource, day: date) -> dict[str, int]:
     """What the embedded emulator's catalog holds for the day, to print beside what was built."""
-    if spotify.backend != "emulator" or spotify.api_base_url:
+    if not isinstance(spotify, EmulatorSpotifyResource) or not spotify.embedded:
         return {}
-    catalog = Catalog(CatalogConfig(seed=spotify.emulator_seed, albums_per_day=spotify.emulator_albums_per_day))
-    return catalog.expected_counts(day)
+    return Catalog(spotify.catalog_config()).expected_counts(day)
 
 
 def materialization_summaries(result: dg.ExecuteInProcessResult) -> dict[str, str]:

@@ -38,8 +38,8 @@ def test_schedule_yields_the_run_date_partition() -> None:
     ("variable", "value", "message"),
     [
         ("SPOTIFY_BACKEND", "spotifi", "SPOTIFY_BACKEND must be 'emulator' or 'spotify'"),
-        ("SPOTIFY_MAX_WORKERS", "lots", "SPOTIFY_MAX_WORKERS must be int >= 1, got 'lots'"),
-        ("SPOTIFY_MAX_WORKERS", "0", "SPOTIFY_MAX_WORKERS must be int >= 1, got '0'"),
+        ("SPOTIFY_MAX_WORKERS", "lots", "SPOTIFY_MAX_WORKERS must be an integer >= 1, got 'lots'"),
+        ("SPOTIFY_MAX_WORKERS", "0", "SPOTIFY_MAX_WORKERS must be an integer >= 1, got '0'"),
         ("SPOTIFY_EMULATOR_DEV_MODE", "maybe", "SPOTIFY_EMULATOR_DEV_MODE must be true or false"),
     ],
 )
