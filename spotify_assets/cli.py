@@ -18,6 +18,7 @@ import dagster as dg
 from spotify_assets.analytics.queries import ANALYSES
 from spotify_assets.emulator import Catalog
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
+from spotify_assets.resources.spotify_api.allocator import configure_process
 from spotify_assets.transform.flatten import row_counts
 
 
@@ -101,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     run_parser = commands.add_parser("run", help="materialize one day's partition and print the tables")
     run_parser.add_argument("--date", type=date.fromisoformat, default=None, help="partition (YYYY-MM-DD), default today UTC")
     args = parser.parse_args(argv)
+    configure_process()
     sys.exit(run(args.date or _today_utc()))
 
 
