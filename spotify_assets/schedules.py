@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 import dagster as dg
 
@@ -28,5 +28,5 @@ daily_snapshot_job = dg.define_asset_job(
 @dg.schedule(job=daily_snapshot_job, cron_schedule="0 6 * * *", execution_timezone="UTC", name="daily_snapshot_job_schedule")
 def daily_snapshot_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """The tick at 06:00 UTC materializes that same day's partition (it exists: end_offset=1)."""
-    day = context.scheduled_execution_time.astimezone(timezone.utc).date()
+    day = context.scheduled_execution_time.astimezone(UTC).date()
     return dg.RunRequest(partition_key=day.isoformat())

@@ -15,9 +15,8 @@ partition never landed.
   it would judge a day that is not due yet.
 """
 
-
 from collections.abc import Iterator, Sequence
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
@@ -36,7 +35,7 @@ FRESHNESS_POLICY = dg.FreshnessPolicy.cron(
 
 
 def deadline_of(day: date) -> datetime:
-    return datetime.combine(day, DEADLINE, tzinfo=timezone.utc)
+    return datetime.combine(day, DEADLINE, tzinfo=UTC)
 
 
 def verdict(day: date, landed_at: datetime | None, now: datetime) -> tuple[bool, str] | None:
@@ -55,10 +54,12 @@ def landed_at(instance: dg.DagsterInstance, key: dg.AssetKey, day: date) -> date
     records = instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=key, asset_partitions=[day.isoformat()]), limit=1
     ).records
-    return datetime.fromtimestamp(records[0].timestamp, tz=timezone.utc) if records else None
+    return datetime.fromtimestamp(records[0].timestamp, tz=UTC) if records else None
 
 
-def evaluations(instance: dg.DagsterInstance, keys: Sequence[dg.AssetKey], day: date, now: datetime) -> Iterator[dg.AssetCheckEvaluation]:
+def evaluations(
+    instance: dg.DagsterInstance, keys: Sequence[dg.AssetKey], day: date, now: datetime
+) -> Iterator[dg.AssetCheckEvaluation]:
     for key in keys:
         outcome = verdict(day, landed_at(instance, key, day), now)
         if outcome is None:
@@ -90,12 +91,19 @@ CHECK_SPECS = [
 def partition_freshness_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult]:
     """The same verdict, for the partition it is executed for (from the UI, by hand)."""
     day = date.fromisoformat(context.partition_key)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for check_key in context.selected_asset_check_keys:
         outcome = verdict(day, landed_at(context.instance, check_key.asset_key, day), now)
-        passed, why = outcome if outcome is not None else (True, f"partition {day} is not due until {deadline_of(day):%Y-%m-%d %H:%M} UTC")
+        passed, why = (
+            outcome
+            if outcome is not None
+            else (True, f"partition {day} is not due until {deadline_of(day):%Y-%m-%d %H:%M} UTC")
+        )
         yield dg.AssetCheckResult(
-            asset_key=check_key.asset_key, check_name=CHECK_NAME, passed=passed, description=why,
+            asset_key=check_key.asset_key,
+            check_name=CHECK_NAME,
+            passed=passed,
+            description=why,
             severity=dg.AssetCheckSeverity.WARN,
         )
 
@@ -103,7 +111,7 @@ def partition_freshness_checks(context: dg.AssetCheckExecutionContext) -> Iterat
 @dg.sensor(minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.RUNNING)
 def partition_freshness_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
     """Report today's verdict once per state: the cursor keeps the last reported (day, failed tables)."""
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     found = list(evaluations(context.instance, TABLE_KEYS, now.date(), now))
     if not found:
         return dg.SkipReason(f"today's partition is not due until {deadline_of(now.date()):%H:%M} UTC")

@@ -21,7 +21,7 @@ from pydantic.fields import FieldInfo
 
 from spotify_assets.configuration import SettingsError
 
-R = TypeVar("R", bound=dg.ConfigurableResource)
+R = TypeVar("R", bound=dg.ConfigurableResource[Any])
 
 
 def env_field(default: Any = ..., *, env: str, description: str, secret: bool = False, **constraints: Any) -> Any:
@@ -41,7 +41,7 @@ def _is_secret(field: FieldInfo) -> bool:
     return isinstance(extra, dict) and bool(extra.get("secret"))
 
 
-def environment_variables(resource: type[dg.ConfigurableResource]) -> dict[str, FieldInfo]:
+def environment_variables(resource: type[dg.ConfigurableResource[Any]]) -> dict[str, FieldInfo]:
     """Variable name -> field, for every field of ``resource`` that a variable sets."""
     return {name: field for field in resource.model_fields.values() if (name := variable_of(field))}
 
@@ -59,11 +59,14 @@ def accepted_form(field: FieldInfo) -> str:
         for attr, sign in (("ge", ">="), ("gt", ">"), ("le", "<="), ("lt", "<")):
             if isinstance(meta, getattr(annotated_types, attr.capitalize())):
                 bounds.append(f"{sign} {getattr(meta, attr)}")
-    words = {int: "an integer", float: "a number", bool: "true or false", str: "text"}.get(annotation, str(annotation))
+    names: dict[object, str] = {int: "an integer", float: "a number", bool: "true or false", str: "text"}
+    words = names.get(annotation, str(annotation))
     return " ".join([words, " and ".join(bounds)]).strip()
 
 
-def from_env(resource: type[R], env: Mapping[str, str], /, *, derived: Mapping[str, str] | None = None, **given: Any) -> R:
+def from_env(
+    resource: type[R], env: Mapping[str, str], /, *, derived: Mapping[str, str] | None = None, **given: Any
+) -> R:
     """``resource`` built from the variables set in ``env`` (blank counts as unset) over ``given``.
 
     ``derived`` says, for a field whose ``given`` value comes from another setting, where its
@@ -84,7 +87,7 @@ def from_env(resource: type[R], env: Mapping[str, str], /, *, derived: Mapping[s
 
 
 def describe(
-    resource: type[dg.ConfigurableResource],
+    resource: type[dg.ConfigurableResource[Any]],
     error: pydantic.ValidationError,
     raw: Mapping[str, str],
     derived: Mapping[str, str],

@@ -22,7 +22,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
@@ -49,49 +49,74 @@ def _absolute_http_url(value: str | None) -> str | None:
     return value
 
 
-class SpotifyResource(dg.ConfigurableResource, ABC):
+class SpotifyResource(dg.ConfigurableResource["SpotifyResource"], ABC):
     """Spotify Web API access for the raw assets; the settings every backend shares."""
 
     backend: ClassVar[Backend]
 
     market: str = env_field(
-        _CLIENT.market, env="SPOTIFY_MARKET",
+        _CLIENT.market,
+        env="SPOTIFY_MARKET",
         description="Market (ISO 3166-1 alpha-2) sent with every request: client-credentials tokens have no country",
     )
     page_limit: int = env_field(
         _CLIENT.page_limit, env="SPOTIFY_PAGE_LIMIT", ge=1, le=MAX_PAGE_LIMIT, description="Page size of listings"
     )
-    max_workers: int = env_field(_CLIENT.max_workers, env="SPOTIFY_MAX_WORKERS", ge=1, description="Requests in flight at once")
+    max_workers: int = env_field(
+        _CLIENT.max_workers, env="SPOTIFY_MAX_WORKERS", ge=1, description="Requests in flight at once"
+    )
     max_attempts: int = env_field(
-        _CLIENT.max_attempts, env="SPOTIFY_MAX_ATTEMPTS", ge=1,
+        _CLIENT.max_attempts,
+        env="SPOTIFY_MAX_ATTEMPTS",
+        ge=1,
         description="Sends per request on 5xx, connection errors or truncated bodies",
     )
     backoff_base_s: float = env_field(
-        _CLIENT.backoff_base_s, env="SPOTIFY_BACKOFF_BASE_S", ge=0, allow_inf_nan=False,
+        _CLIENT.backoff_base_s,
+        env="SPOTIFY_BACKOFF_BASE_S",
+        ge=0,
+        allow_inf_nan=False,
         description="Base of the full-jitter backoff between transient-failure retries",
     )
     backoff_max_s: float = env_field(
-        _CLIENT.backoff_max_s, env="SPOTIFY_BACKOFF_MAX_S", ge=0, allow_inf_nan=False,
+        _CLIENT.backoff_max_s,
+        env="SPOTIFY_BACKOFF_MAX_S",
+        ge=0,
+        allow_inf_nan=False,
         description="Longest single backoff between transient-failure retries",
     )
     max_retry_after_s: float = env_field(
-        _CLIENT.max_retry_after_s, env="SPOTIFY_MAX_RETRY_AFTER_S", ge=0, allow_inf_nan=False,
+        _CLIENT.max_retry_after_s,
+        env="SPOTIFY_MAX_RETRY_AFTER_S",
+        ge=0,
+        allow_inf_nan=False,
         description="Longest single 429 wait; a longer Retry-After fails fast with its value",
     )
     max_total_wait_s: float = env_field(
-        _CLIENT.max_total_wait_s, env="SPOTIFY_MAX_TOTAL_WAIT_S", ge=0, allow_inf_nan=False,
+        _CLIENT.max_total_wait_s,
+        env="SPOTIFY_MAX_TOTAL_WAIT_S",
+        ge=0,
+        allow_inf_nan=False,
         description="Total 429 waiting allowed per run step",
     )
     token_refresh_margin_s: float = env_field(
-        _CLIENT.token_refresh_margin_s, env="SPOTIFY_TOKEN_REFRESH_MARGIN_S", ge=0, allow_inf_nan=False,
+        _CLIENT.token_refresh_margin_s,
+        env="SPOTIFY_TOKEN_REFRESH_MARGIN_S",
+        ge=0,
+        allow_inf_nan=False,
         description="Refresh the access token this long before it expires (and once more on a 401)",
     )
     rate_limit_requests: int | None = env_field(
-        _CLIENT.rate_limit_requests, env="SPOTIFY_RATE_LIMIT_REQUESTS", ge=1,
+        _CLIENT.rate_limit_requests,
+        env="SPOTIFY_RATE_LIMIT_REQUESTS",
+        ge=1,
         description="Pace to at most this many requests per rate_limit_window_s (off when unset: Spotify publishes no limit)",
     )
     rate_limit_window_s: float = env_field(
-        _CLIENT.rate_limit_window_s, env="SPOTIFY_RATE_LIMIT_WINDOW_S", gt=0, allow_inf_nan=False,
+        _CLIENT.rate_limit_window_s,
+        env="SPOTIFY_RATE_LIMIT_WINDOW_S",
+        gt=0,
+        allow_inf_nan=False,
         description="Rolling window of rate_limit_requests (Spotify's is 30 s)",
     )
 
@@ -170,9 +195,13 @@ class SpotifyApiResource(SpotifyResource):
     backend: ClassVar[Backend] = "spotify"
 
     client_id: str = env_field(env="SPOTIFY_CLIENT_ID", secret=True, description="App client id")
-    client_secret: str = env_field(env="SPOTIFY_CLIENT_SECRET", secret=True, repr=False, description="App client secret")
+    client_secret: str = env_field(
+        env="SPOTIFY_CLIENT_SECRET", secret=True, repr=False, description="App client secret"
+    )
     api_base_url: str = env_field(_CLIENT.api_base_url, env="SPOTIFY_API_BASE_URL", description="Web API base URL")
-    token_url: str = env_field(_CLIENT.token_url, env="SPOTIFY_TOKEN_URL", description="Accounts service token endpoint")
+    token_url: str = env_field(
+        _CLIENT.token_url, env="SPOTIFY_TOKEN_URL", description="Accounts service token endpoint"
+    )
 
     _check_urls = field_validator("api_base_url", "token_url")(_absolute_http_url)
 
@@ -189,7 +218,7 @@ class SpotifyApiResource(SpotifyResource):
 
     def select_snapshot_day(self, requested: date) -> date:
         """Spotify serves only today's (UTC) new releases, whatever was requested."""
-        return datetime.now(timezone.utc).date()
+        return datetime.now(UTC).date()
 
 
 class EmulatorSpotifyResource(SpotifyResource):
@@ -198,25 +227,40 @@ class EmulatorSpotifyResource(SpotifyResource):
     backend: ClassVar[Backend] = "emulator"
 
     api_base_url: str | None = env_field(
-        None, env="SPOTIFY_API_BASE_URL", description="An emulator already running (e.g. `spotify-emulator`); unset: start one"
+        None,
+        env="SPOTIFY_API_BASE_URL",
+        description="An emulator already running (e.g. `spotify-emulator`); unset: start one",
     )
-    token_url: str | None = env_field(None, env="SPOTIFY_TOKEN_URL", description="Its token endpoint; default <origin>/api/token")
+    token_url: str | None = env_field(
+        None, env="SPOTIFY_TOKEN_URL", description="Its token endpoint; default <origin>/api/token"
+    )
     client_id: str | None = env_field(
         None, env="SPOTIFY_CLIENT_ID", secret=True, description="Credentials the emulator accepts; default its own"
     )
     client_secret: str | None = env_field(
-        None, env="SPOTIFY_CLIENT_SECRET", secret=True, repr=False, description="Credentials the emulator accepts; default its own"
+        None,
+        env="SPOTIFY_CLIENT_SECRET",
+        secret=True,
+        repr=False,
+        description="Credentials the emulator accepts; default its own",
     )
-    seed: int = env_field(CatalogConfig.seed, env="SPOTIFY_EMULATOR_SEED", ge=0, description="Embedded emulator: catalog seed")
+    seed: int = env_field(
+        CatalogConfig.seed, env="SPOTIFY_EMULATOR_SEED", ge=0, description="Embedded emulator: catalog seed"
+    )
     albums_per_day: int = env_field(
-        CatalogConfig.albums_per_day, env="SPOTIFY_EMULATOR_ALBUMS_PER_DAY", ge=1,
+        CatalogConfig.albums_per_day,
+        env="SPOTIFY_EMULATOR_ALBUMS_PER_DAY",
+        ge=1,
         description="Embedded emulator: new releases per day",
     )
     dev_mode: bool = env_field(
         False, env="SPOTIFY_EMULATOR_DEV_MODE", description="Embedded emulator: answer like a Development-Mode app"
     )
     latency_ms: float = env_field(
-        0.0, env="SPOTIFY_EMULATOR_LATENCY_MS", ge=0, allow_inf_nan=False,
+        0.0,
+        env="SPOTIFY_EMULATOR_LATENCY_MS",
+        ge=0,
+        allow_inf_nan=False,
         description="Embedded emulator: latency added to every request",
     )
 
@@ -240,12 +284,13 @@ class EmulatorSpotifyResource(SpotifyResource):
                 client_id or defaults.client_id,
                 client_secret or defaults.client_secret,
             )
-        credentials = {"client_id": client_id, "client_secret": client_secret}
+        defaults = EmulatorConfig()
         config = EmulatorConfig(
             catalog=self.catalog_config(),
             faults=FaultConfig(latency_ms=self.latency_ms),
             dev_mode=self.dev_mode,
-            **{name: value for name, value in credentials.items() if value},
+            client_id=client_id or defaults.client_id,
+            client_secret=client_secret or defaults.client_secret,
         )
         emulator = self._emulator = stack.enter_context(SpotifyEmulator(config))
         stack.callback(setattr, self, "_emulator", None)
