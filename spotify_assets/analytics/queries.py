@@ -25,7 +25,7 @@ from typing import Any
 import duckdb
 
 from spotify_assets.transform.schema import Column, Table
-from spotify_assets.transform.transaction import transaction
+from spotify_assets.transform.sql import transaction
 
 RELEASES_WINDOW_DAYS = 14
 TOP_ARTISTS = 10
