@@ -2,7 +2,7 @@
 
 The steps, each in its own module:
 
-1. ``staging``/``raw_scans``: every raw file is read and parsed exactly once into staging tables,
+1. ``parse``/``raw_scans``: every raw file is read and parsed exactly once into staging tables,
    one row per listed album or track, typed and compact; fields that are absent (Development-Mode
    apps lost label, popularity, available_markets, ...) become NULL, extra fields are ignored;
 2. ``shape_checks``: that same parse flags items that may have the wrong shape; the files holding
@@ -22,6 +22,7 @@ import duckdb
 
 from spotify_assets.transform.counts import row_counts
 from spotify_assets.transform.inserts import insert_sql
+from spotify_assets.transform.parse import parse_raw_files
 from spotify_assets.transform.raw_files import RawSnapshotFiles
 from spotify_assets.transform.schema import TABLES
 from spotify_assets.transform.shape_validator import reject_malformed_items
@@ -29,7 +30,6 @@ from spotify_assets.transform.sql import transaction
 from spotify_assets.transform.staging import (
     Staging,
     attached_staging,
-    parse_raw_files,
     stage_album_sources,
     stage_day,
     suspect_files,
