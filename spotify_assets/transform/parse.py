@@ -13,7 +13,7 @@ from spotify_assets.transform.releases import RawDataError
 from spotify_assets.transform.sql import records
 from spotify_assets.transform.staging import Staging
 
-MIN_FILES_PER_SHARD = 64  # a day with fewer files parses on one cursor per kind of file
+MIN_FILES_PER_SHARD = 64  # files per shard at least: a small day parses on one cursor per kind of file
 
 
 def parse_raw_files(conn: duckdb.DuckDBPyConnection, stg: Staging, files: RawSnapshotFiles) -> None:

@@ -2,7 +2,7 @@
 
 They live in a private in-memory database attached to the connection's database instance (so the
 cursors parsing shards of files in parallel see it) and detached at the end, so the connection is
-left as found. Every table of ``tables.py``'s inserts is built from them.
+left as found. The tables' inserts (``inserts.py``) read them.
 """
 
 from __future__ import annotations
