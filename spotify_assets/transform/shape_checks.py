@@ -27,10 +27,8 @@ def read_structure(shape: Shape) -> dict[str, Any]:
     for name, spec in shape.items():
         if is_scalar_list(spec):
             out[name] = ["NULL"]
-        elif name in DESCEND and isinstance(spec, list):
-            item = spec[0]
-            assert isinstance(item, dict), f"{name}: only lists of objects are descended into"
-            out[name] = [read_structure(item)]
+        elif name in DESCEND and isinstance(spec, list) and isinstance(spec[0], dict):
+            out[name] = [read_structure(spec[0])]
         elif name in DESCEND and isinstance(spec, dict):
             out[name] = read_structure(spec)
         else:
