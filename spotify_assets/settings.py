@@ -21,6 +21,7 @@ from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
+from spotify_assets.transform.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE
 
 
 class SettingsError(ValueError):
@@ -44,6 +45,14 @@ def _number(env: Mapping[str, str], name: str, default: float | None, kind: type
     # budget into no budget, so both are refused by name rather than misbehaving later.
     if not math.isfinite(value) or value < minimum:
         raise SettingsError(f"{name} must be {kind.__name__} >= {minimum}, got {raw!r}")
+    return value
+
+
+def _share(env: Mapping[str, str], name: str, default: float) -> float:
+    """A fraction 0..1 (``0.1`` = 10 %)."""
+    value = _number(env, name, default, float, 0)
+    if value > 1:
+        raise SettingsError(f"{name} must be a share between 0 and 1 (0.1 = 10 %), got {_text(env, name)!r}")
     return value
 
 
@@ -76,6 +85,7 @@ def spotify_from_env(env: Mapping[str, str] = os.environ) -> SpotifyResource:
         token_refresh_margin_s=_number(env, "SPOTIFY_TOKEN_REFRESH_MARGIN_S", 60.0, float, 0),
         rate_limit_requests=_number(env, "SPOTIFY_RATE_LIMIT_REQUESTS", None, int, 1),
         rate_limit_window_s=_number(env, "SPOTIFY_RATE_LIMIT_WINDOW_S", 30.0, float, 0.001),
+        max_unavailable_share=_share(env, "SPOTIFY_MAX_UNAVAILABLE_SHARE", DEFAULT_MAX_UNAVAILABLE_SHARE),
         emulator_seed=_number(env, "SPOTIFY_EMULATOR_SEED", 42, int, 0),
         emulator_albums_per_day=_number(env, "SPOTIFY_EMULATOR_ALBUMS_PER_DAY", 100, int, 1),
         emulator_dev_mode=_flag(env, "SPOTIFY_EMULATOR_DEV_MODE"),

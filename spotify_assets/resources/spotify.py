@@ -24,6 +24,7 @@ from pydantic import Field, PrivateAttr
 
 from spotify_assets.emulator import CatalogConfig, EmulatorConfig, FaultConfig, SpotifyEmulator
 from spotify_assets.resources.spotify_api import ClientSettings, SpotifyClient, SpotifyConfigError, SpotifyError
+from spotify_assets.transform.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE
 
 EMULATOR = "emulator"
 SPOTIFY = "spotify"
@@ -56,6 +57,15 @@ class SpotifyResource(dg.ConfigurableResource):
         description="Pace requests to at most this many per rate_limit_window_s (off when unset: Spotify does not publish its limit)",
     )
     rate_limit_window_s: float = Field(default=30.0, description="Rolling window of rate_limit_requests (Spotify's is 30 s)")
+    max_unavailable_share: float = Field(
+        default=DEFAULT_MAX_UNAVAILABLE_SHARE,
+        ge=0.0,
+        le=1.0,
+        description=(
+            "Share of a day's listed albums that may be unavailable (pulled, not in the market) and the day "
+            "still land; above it the day fails naming them (SPOTIFY_MAX_UNAVAILABLE_SHARE, 0..1)"
+        ),
+    )
     emulator_seed: int = Field(default=42, description="Embedded emulator: catalog seed")
     emulator_albums_per_day: int = Field(default=100, description="Embedded emulator: new releases per day")
     emulator_dev_mode: bool = Field(default=False, description="Embedded emulator: behave like a Development-Mode app")

@@ -106,8 +106,14 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(table.create_sql())
 
 
-def load_snapshot(conn: duckdb.DuckDBPyConnection, day: date, files: RawSnapshotFiles) -> dict[str, int]:
-    """Replace ``day``'s rows of every table with what the raw files say; returns row counts."""
+def load_snapshot(
+    conn: duckdb.DuckDBPyConnection,
+    day: date,
+    files: RawSnapshotFiles,
+    also_in_transaction: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> dict[str, int]:
+    """Replace ``day``'s rows of every table with what the raw files say; returns row counts.
+    ``also_in_transaction`` replaces other tables' rows in the same transaction."""
     ensure_tables(conn)
     with _staging(conn) as stg:
         _stage_album_sources(conn, stg, files.album_sources)
@@ -121,6 +127,8 @@ def load_snapshot(conn: duckdb.DuckDBPyConnection, day: date, files: RawSnapshot
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table.name} WHERE snapshot_date = ?", [day])
                 conn.execute(stg(_INSERT_SQL[table.name]), [day])
+            if also_in_transaction is not None:
+                also_in_transaction(conn)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
