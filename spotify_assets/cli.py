@@ -39,7 +39,7 @@ def embedded_catalog_counts(spotify: SpotifyResource, day: date) -> dict[str, in
     if spotify.backend != "emulator" or spotify.api_base_url:
         return {}
     catalog = Catalog(CatalogConfig(seed=spotify.emulator_seed, albums_per_day=spotify.emulator_albums_per_day))
-    return catalog.expected_counts(day)
+    return catalog.expected_counts(day, spotify.market)
 
 
 def materialization_summaries(result: dg.ExecuteInProcessResult) -> dict[str, str]:

@@ -304,10 +304,12 @@ class SpotifyApi:
             return error_response(403, "Forbidden")
         day = self._today()
         offset, limit = parse_paging(request.query)
-        ids = self.catalog.new_release_ids(day, _market(request))
+        market = _market(request)
+        ids = self.catalog.new_release_ids(day, market)
         assembler = JsonAssembler()
         items = [assembler.compact_markets(self.catalog.simplified_album(a, day)) for a in ids[offset : offset + limit]]
-        page = paging_object(self._url("/browse/new-releases"), items, offset, limit, len(ids))
+        # The links keep the market: following them must page through the same market's list.
+        page = paging_object(self._url("/browse/new-releases", market), items, offset, limit, len(ids))
         return assembler.response(200, {"albums": page})
 
     def albums_batch(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
