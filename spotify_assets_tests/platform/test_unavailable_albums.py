@@ -16,10 +16,11 @@ import pytest
 
 from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.checks.table_checks import table_quality_checks
+from spotify_assets.configuration import SettingsError
 from spotify_assets.emulator import EmulatorConfig, FaultConfig, SpotifyEmulator
 from spotify_assets.landing import read_tracks_manifest
-from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import LocalRawStore
+from spotify_assets.settings import spotify_from_env
 from spotify_assets_tests.platform.conftest import (
     DAY,
     materialize_day,
@@ -143,10 +144,11 @@ def test_the_share_is_configurable(tmp_path: Path) -> None:
     assert check_evaluations(result)["albums.listed_albums_available"].metadata["unavailable"].value == 30
 
 
-@pytest.mark.parametrize("share", [-0.1, 1.5])
-def test_a_share_outside_zero_to_one_is_refused_naming_the_setting(share: float) -> None:
-    with pytest.raises(ValueError, match="max_unavailable_share"):
-        SpotifyResource(max_unavailable_share=share)
+@pytest.mark.parametrize("share", ["-0.1", "1.5", "nan", "lots"])
+def test_a_share_outside_zero_to_one_is_refused_naming_the_setting(share: str) -> None:
+    with pytest.raises(SettingsError, match=f"SPOTIFY_MAX_UNAVAILABLE_SHARE must be .*got '{share}'"):
+        spotify_from_env({"SPOTIFY_MAX_UNAVAILABLE_SHARE": share})
+    assert spotify_from_env({"SPOTIFY_MAX_UNAVAILABLE_SHARE": "0.25"}).max_unavailable_share == 0.25
 
 
 def test_a_one_second_token_under_three_second_429_waits_lands_the_exact_day(tmp_path: Path) -> None:
