@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.landing import land_album_tracks
 from spotify_assets.resources.spotify_api import AlbumRef, RawPage, SpotifyAuthError, SpotifyClient
 from spotify_assets.resources.storage import LocalRawStore
-from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets_tests.api.conftest import DAY, Connect, StartEmulator
 
 

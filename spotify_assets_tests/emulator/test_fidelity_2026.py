@@ -7,8 +7,8 @@ HTTP method answered in JSON.
 
 from __future__ import annotations
 
-import requests
 import pytest
+import requests
 
 from spotify_assets.emulator.catalog import Catalog
 from spotify_assets_tests.emulator.conftest import CLIENT_ID, CLIENT_SECRET, DAY, ApiClient, Schemas

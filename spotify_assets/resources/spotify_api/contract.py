@@ -55,13 +55,13 @@ class _Body:
         return value
 
     def text(self, field: str, *, optional: bool = False) -> str | None:
-        value = self.get(field, str, optional=optional)
+        value: str | None = self.get(field, str, optional=optional)
         if value is not None and not value.strip():
             self.fail(field, "is empty")
         return value
 
     def count(self, field: str, minimum: int = 0, *, optional: bool = False) -> int | None:
-        value = self.get(field, int, optional=optional)
+        value: int | None = self.get(field, int, optional=optional)
         if value is not None and value < minimum:
             self.fail(field, f"is {value}, expected >= {minimum}")
         return value
