@@ -15,6 +15,7 @@ The steps, each in its own module:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 
@@ -43,8 +44,14 @@ def ensure_tables(conn: duckdb.DuckDBPyConnection) -> None:
         conn.execute(table.create_sql())
 
 
-def load_snapshot(conn: duckdb.DuckDBPyConnection, day: date, files: RawSnapshotFiles) -> dict[str, int]:
-    """Replace ``day``'s rows of every table with what the raw files say; returns row counts."""
+def load_snapshot(
+    conn: duckdb.DuckDBPyConnection,
+    day: date,
+    files: RawSnapshotFiles,
+    also_in_transaction: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+) -> dict[str, int]:
+    """Replace ``day``'s rows of every table with what the raw files say; returns row counts.
+    ``also_in_transaction`` replaces other tables' rows in the same transaction."""
     ensure_tables(conn)
     with attached_staging(conn) as stg:
         stage_album_sources(conn, stg, files.album_sources)
@@ -55,6 +62,8 @@ def load_snapshot(conn: duckdb.DuckDBPyConnection, day: date, files: RawSnapshot
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table.name} WHERE snapshot_date = ?", [day])
                 conn.execute(insert_sql(table, stg), [day])
+            if also_in_transaction is not None:
+                also_in_transaction(conn)
     return row_counts(conn, day)
 
 

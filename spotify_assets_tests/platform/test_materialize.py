@@ -19,7 +19,7 @@ from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY, materialize_da
 
 
 def expected_table_counts(emulator: SpotifyEmulator, day: date) -> dict[str, int]:
-    expected = emulator.catalog.expected_counts(day)
+    expected = emulator.catalog.expected_counts(day, "US")
     return {
         "albums": expected["albums"],
         "artists": expected["artists"],
@@ -52,9 +52,9 @@ def test_second_day_fetches_only_new_or_changed_albums(resources: dict[str, Any]
     assert materialize_day(resources, NEXT_DAY).success
 
     catalog = emulator.catalog
-    before = {a: catalog.album(a, DAY)["total_tracks"] for a in catalog.new_release_ids(DAY)}
+    before = {a: catalog.album(a, DAY)["total_tracks"] for a in catalog.new_release_ids(DAY, "US")}
     changed_or_new = [
-        a for a in catalog.new_release_ids(NEXT_DAY) if before.get(a) != catalog.album(a, NEXT_DAY)["total_tracks"]
+        a for a in catalog.new_release_ids(NEXT_DAY, "US") if before.get(a) != catalog.album(a, NEXT_DAY)["total_tracks"]
     ]
     manifest = read_tracks_manifest(LocalObjectStore(tmp_path / "raw", RAW), NEXT_DAY)
     assert manifest is not None
