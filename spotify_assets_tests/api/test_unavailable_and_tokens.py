@@ -9,8 +9,9 @@ import pytest
 
 from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.landing import land_album_tracks
+from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.spotify_api import AlbumRef, RawPage, SpotifyAuthError, SpotifyClient
-from spotify_assets.resources.storage import LocalRawStore
+from spotify_assets.resources.storage import RAW
 from spotify_assets_tests.api.conftest import DAY, Connect, StartEmulator
 
 
@@ -38,7 +39,7 @@ def test_an_album_pulled_mid_fetch_is_unavailable_not_half_landed(
     long_album = next(a for a in listed[:20] if (catalog.total_tracks(a, DAY) or 0) > 50)
     client = connect(emulator, max_workers=1)  # batch 0's extra pages are sent after the pull
     manifest = land_album_tracks(
-        PullsAfterFirstBatch(client, emulator, long_album), LocalRawStore(tmp_path), DAY, "emulator", albums, {}
+        PullsAfterFirstBatch(client, emulator, long_album), LocalObjectStore(tmp_path, RAW), DAY, "emulator", albums, {}
     )
     assert list(manifest.unavailable) == [long_album]
     entry = manifest.unavailable[long_album]

@@ -19,7 +19,8 @@ from spotify_assets.checks.table_checks import table_quality_checks
 from spotify_assets.configuration import SettingsError
 from spotify_assets.emulator import EmulatorConfig, FaultConfig, SpotifyEmulator
 from spotify_assets.landing import read_tracks_manifest
-from spotify_assets.resources.storage import LocalRawStore
+from spotify_assets.resources.object_store import LocalObjectStore
+from spotify_assets.resources.storage import RAW
 from spotify_assets.settings import spotify_from_env
 from spotify_assets_tests.platform.conftest import (
     DAY,
@@ -79,7 +80,7 @@ def test_three_pulled_albums_leave_the_day_complete_and_a_warning_naming_them(tm
     assert checks["albums.track_counts_match_total"].passed
     assert [name for name, e in checks.items() if not e.passed] == ["albums.listed_albums_available"]
 
-    manifest = read_tracks_manifest(LocalRawStore(tmp_path / "raw"), DAY)
+    manifest = read_tracks_manifest(LocalObjectStore(tmp_path / "raw", RAW), DAY)
     assert manifest is not None and sorted(manifest.unavailable) == pulled
     assert not set(pulled) & set(manifest.albums)
     said = {(e.endpoint, e.status, e.message) for e in manifest.unavailable.values()}
@@ -130,7 +131,7 @@ def test_thirty_pulled_albums_fail_the_day_naming_them(tmp_path: Path) -> None:
     assert "30 of the 100 albums listed for 2026-11-20 were unavailable" in message
     assert "SPOTIFY_MAX_UNAVAILABLE_SHARE" in message and "10%" in message
     assert all(album_id in message for album_id in pulled)
-    raw = LocalRawStore(tmp_path / "raw")
+    raw = LocalObjectStore(tmp_path / "raw", RAW)
     assert read_tracks_manifest(raw, DAY) is None  # not committed: the tables are not built from it
     assert list((tmp_path / "raw" / "album_tracks" / f"date={DAY}").glob("albums-batch-*.json"))  # pages kept
 
