@@ -53,6 +53,16 @@ def materialization_summaries(result: dg.ExecuteInProcessResult) -> dict[str, st
     return summaries
 
 
+def materialization_value(result: dg.ExecuteInProcessResult, asset: str, key: str) -> str | None:
+    """One metadata value (as text) of the last materialization of ``asset`` in the run."""
+    found = None
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if materialization and materialization.asset_key.to_user_string() == asset and key in materialization.metadata:
+            found = str(materialization.metadata[key].value)
+    return found
+
+
 def run(day: date) -> int:
     from spotify_assets.settings import SettingsError
 
@@ -92,6 +102,13 @@ def run(day: date) -> int:
         print(f"  lake:    {resources['lake'].location}")
         if "lake_export" in summaries:
             print(f"           {summaries['lake_export']}")
+        trends = [name for name in summaries if name.startswith("trend_")]
+        if trends:
+            print(f"  trends:  {len(trends)} DuckDB tables over the history (trend_*), refreshed for {day}")
+        location = materialization_value(result, "trends_dashboard", "location")
+        if location:
+            print(f"  dashboard: {location}")
+            print(f"           {summaries.get('trends_dashboard', '')}")
     print(f"  checks:  {len(checks) - len(failed)} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     return 0 if result.success else 1
 

@@ -13,6 +13,7 @@ new files are in place, so a date's folder holds exactly the latest export.
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import shutil
 import tempfile
@@ -47,6 +48,13 @@ def _date_folders(keys: Mapping[str, Path]) -> dict[str, set[str]]:
         folder, _, name = key.rpartition("/")
         folders.setdefault(f"{folder}/", set()).add(name)
     return folders
+
+
+def _content_type(key: str) -> str | None:
+    """What S3 static hosting serves the object as: the dashboard's HTML must not be served as
+    binary/octet-stream (the browser would download it); Parquet keeps S3's default."""
+    guessed, _ = mimetypes.guess_type(key)
+    return f"{guessed}; charset=utf-8" if guessed and guessed.startswith("text/") else guessed
 
 
 def _process_alive(pid: int) -> bool:
@@ -137,7 +145,9 @@ class S3LakeStore:
 
     def publish(self, files: Mapping[str, Path]) -> dict[str, str]:
         for key, staged in files.items():
-            self.client.upload_file(str(staged), self.bucket, self._object_key(key))
+            content_type = _content_type(key)
+            extra = {"ExtraArgs": {"ContentType": content_type}} if content_type else {}
+            self.client.upload_file(str(staged), self.bucket, self._object_key(key), **extra)
         for folder, names in _date_folders(files).items():
             prefix = self._object_key(folder)
             stale = [
