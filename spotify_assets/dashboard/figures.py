@@ -116,7 +116,7 @@ def artists_per_day(data: DashboardData) -> go.Figure:
 
 
 def track_durations(data: DashboardData) -> go.Figure:
-    """Median line per album type with its interquartile band (q1..q3, shaded)."""
+    """Median line per album type (its quartiles in the tooltip); the overall q1–q3 range shaded."""
     import plotly.graph_objects as go
 
     fig = go.Figure()
@@ -127,14 +127,15 @@ def track_durations(data: DashboardData) -> go.Figure:
         days, color, meta = _col(rows, "snapshot_date"), _color(album_type), {"album_type": album_type}
         name = "all types" if album_type == ALL_TYPES else album_type
         quartiles = [[r["q1_s"] / 60, r["q3_s"] / 60, r["tracks"]] for r in rows]
-        fig.add_scatter(
-            x=days, y=[r["q3_s"] / 60 for r in rows], mode="lines", line={"width": 0}, showlegend=False,
-            legendgroup=album_type, meta=meta, hoverinfo="skip",
-        )
-        fig.add_scatter(
-            x=days, y=[r["q1_s"] / 60 for r in rows], mode="lines", line={"width": 0}, fill="tonexty",
-            fillcolor=_translucent(color), showlegend=False, legendgroup=album_type, meta=meta, hoverinfo="skip",
-        )
+        if album_type == ALL_TYPES:  # one band only: four overlapping ones hide the lines
+            fig.add_scatter(
+                x=days, y=[r["q3_s"] / 60 for r in rows], mode="lines", line={"width": 0}, showlegend=False,
+                legendgroup=album_type, meta=meta, hoverinfo="skip",
+            )
+            fig.add_scatter(
+                name="q1–q3, all types", x=days, y=[r["q1_s"] / 60 for r in rows], mode="lines", line={"width": 0},
+                fill="tonexty", fillcolor=_translucent(color), legendgroup=album_type, meta=meta, hoverinfo="skip",
+            )
         fig.add_scatter(
             name=name, x=days, y=[r["median_s"] / 60 for r in rows], mode="lines+markers",
             line={"color": color, "width": 3 if album_type == ALL_TYPES else 2}, legendgroup=album_type, meta=meta,
@@ -142,7 +143,7 @@ def track_durations(data: DashboardData) -> go.Figure:
             hovertemplate="%{x|%a %d %b %Y} · " + name + "<br>median %{y:.2f} min<br>"
             "quartiles %{customdata[0]:.2f}–%{customdata[1]:.2f} min<br>%{customdata[2]} tracks<extra></extra>",
         )
-    return _layout(fig, y_title="minutes (median, band = q1–q3)")
+    return _layout(fig, y_title="minutes (median)")
 
 
 def explicit_share(data: DashboardData) -> go.Figure:
