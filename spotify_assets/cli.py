@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import dagster as dg
 
@@ -113,12 +114,46 @@ def run(day: date) -> int:
     return 0 if result.success else 1
 
 
+def dashboard(port: int) -> int:
+    """Print where the dashboard is; serve a local one on 127.0.0.1 until interrupted."""
+    from spotify_assets.dashboard import DASHBOARD_KEY
+    from spotify_assets.dashboard.serve import dashboard_server, server_url
+    from spotify_assets.settings import SettingsError, lake_from_env
+
+    try:
+        lake = lake_from_env()
+    except SettingsError as exc:
+        print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if lake.s3_bucket:
+        print(f"dashboard: s3://{lake.s3_bucket}/{lake.s3_prefix}/{DASHBOARD_KEY} (serve it with S3 static hosting)")
+        return 0
+    path = Path(lake.local_root).resolve() / DASHBOARD_KEY
+    try:
+        server = dashboard_server(path.parent, port)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"spotify-assets: {exc}", file=sys.stderr)
+        return 1
+    print(f"dashboard: {path}")
+    print(f"serving it at {server_url(server)} (Ctrl-C stops)", flush=True)
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="spotify-assets", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="materialize one day's partition and print the tables")
     run_parser.add_argument("--date", type=date.fromisoformat, default=None, help="partition (YYYY-MM-DD), default today UTC")
+    dashboard_parser = commands.add_parser("dashboard", help="print where the trends dashboard is and serve it on 127.0.0.1")
+    dashboard_parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
     args = parser.parse_args(argv)
+    if args.command == "dashboard":
+        sys.exit(dashboard(args.port))
     sys.exit(run(args.date or _today_utc()))
 
 

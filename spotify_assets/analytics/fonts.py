@@ -12,6 +12,8 @@ fonts for the browser.
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
+from typing import Any
 
 # Any one of these covers CJK ideographs, kana and Hangul; they differ in regional glyph forms.
 CJK_FAMILIES: tuple[str, ...] = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC")
@@ -34,7 +36,19 @@ def installed_cjk_family() -> str | None:
     """The first of ``CJK_FAMILIES`` matplotlib's font manager knows by family name, or None."""
     from matplotlib import font_manager
 
-    known = {entry.name for entry in font_manager.fontManager.ttflist}
+    found = _known_cjk_family(font_manager.fontManager)
+    if found is None:
+        # matplotlib caches its font list when first used: a font installed afterwards (`make fonts`
+        # on a machine where matplotlib already ran) is missing from it until the cache is rebuilt
+        for path in font_manager.findSystemFonts(fontext="ttf"):
+            if Path(path).name.startswith("NotoSansCJK"):
+                font_manager.fontManager.addfont(path)
+        found = _known_cjk_family(font_manager.fontManager)
+    return found
+
+
+def _known_cjk_family(manager: Any) -> str | None:
+    known = {entry.name for entry in manager.ttflist}
     return next((family for family in CJK_FAMILIES if family in known), None)
 
 

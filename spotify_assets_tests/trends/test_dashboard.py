@@ -11,6 +11,7 @@ import re
 import statistics
 import subprocess
 import sys
+import threading
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,12 +19,15 @@ from typing import Any
 import boto3
 import dagster as dg
 import duckdb
+import pytest
+import requests
 from dagster_aws.s3 import S3Resource
 
 from spotify_assets.analytics.fonts import CJK_FAMILIES
 from spotify_assets.analytics.trends import LABEL_SHARE_30D
 from spotify_assets.assets.trends import trends_dashboard
 from spotify_assets.dashboard import DASHBOARD_KEY
+from spotify_assets.dashboard.serve import dashboard_server, server_url
 from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -146,3 +150,24 @@ def test_cli_prints_the_dashboard_path_and_no_glyph_warning(tmp_path: Path) -> N
     assert path == tmp_path / "lake" / DASHBOARD_KEY and path.is_file()
     output = done.stdout + done.stderr
     assert "Glyph" not in output and "missing from font" not in output and "findfont" not in output
+
+
+def test_the_dashboard_server_serves_the_file_on_localhost(history: History) -> None:
+    server = dashboard_server(history.dashboard_path.parent, port=0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = server_url(server)
+        assert url.startswith("http://127.0.0.1:")
+        reply = requests.get(url, timeout=10)
+        assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("text/html")
+        assert reply.content == history.dashboard_path.read_bytes()
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+def test_serving_a_missing_dashboard_says_what_to_run(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError, match=r"no dashboard at .*index\.html: run `make run`"):
+        dashboard_server(tmp_path)

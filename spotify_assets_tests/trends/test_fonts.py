@@ -119,3 +119,15 @@ def test_loading_the_definitions_imports_neither_matplotlib_nor_plotly() -> None
     code = "import sys, spotify_assets.definitions; print(sorted(m for m in ('matplotlib', 'plotly') if m in sys.modules))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_a_font_installed_after_matplotlib_cached_its_font_list_is_still_found(cjk_family: str) -> None:
+    """`make fonts` on a machine where matplotlib already ran: its cached list lacks Noto CJK."""
+    code = (
+        "from matplotlib import font_manager as fm\n"
+        "fm.fontManager.ttflist = [e for e in fm.fontManager.ttflist if 'CJK' not in e.name]  # a stale cache\n"
+        "from spotify_assets.analytics.fonts import installed_cjk_family\n"
+        "print(installed_cjk_family())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == cjk_family
