@@ -287,3 +287,14 @@ def test_trend_metadata_says_what_was_rewritten(history: History) -> None:
     assert dashboard["path"] == str(history.dashboard_path)
     assert dashboard["dashboard"] == history.dashboard_path.resolve().as_uri()
     assert dashboard["bytes"] == history.dashboard_path.stat().st_size
+
+
+def test_trends_and_the_dashboard_run_in_the_daily_job_after_the_tables_blocking_checks() -> None:
+    from dagster._core.execution.api import create_execution_plan
+
+    from spotify_assets.definitions import defs
+
+    job = defs.resolve_job_def("daily_snapshot_job")
+    step_deps = create_execution_plan(job, tags={"dagster/partition": LAST.isoformat()}).get_all_step_deps()
+    assert {"spotify_tables", "table_quality_checks"} <= step_deps["trend_tables"]
+    assert "trend_tables" in step_deps["trends_dashboard"]
