@@ -31,6 +31,7 @@ from datetime import date
 
 import duckdb
 
+from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.transform.schema import Column, Table
 
 TRAILING_DAYS = 30
@@ -366,15 +367,17 @@ def _refresh_one(conn: duckdb.DuckDBPyConnection, trend: Trend, days: list[date]
         f"CREATE OR REPLACE TEMP TABLE _trend_scope AS SELECT DISTINCT k FROM ({trend.scope_sql}) WHERE k IS NOT NULL",
         {"days": days},
     )
-    (keys,) = conn.execute("SELECT count(*) FROM _trend_scope").fetchone() or (0,)
+    [scope] = query_dicts(conn, "SELECT count(*) AS keys FROM _trend_scope")
     conn.execute(f"DELETE FROM {table.name} WHERE {trend.key_column} IN (SELECT k FROM _trend_scope)")
-    inserted = conn.execute(
-        f"INSERT INTO {table.name} ({', '.join(table.column_names)}) {trend.select_sql}"
-    ).fetchone()
-    (total,) = conn.execute(f"SELECT count(*) FROM {table.name}").fetchone() or (0,)
-    return Refreshed(trend=trend, keys=int(keys), rows=int(inserted[0]) if inserted else 0, total_rows=int(total))
+    conn.execute(f"INSERT INTO {table.name} ({', '.join(table.column_names)}) {trend.select_sql}")
+    [counts] = query_dicts(
+        conn,
+        f"SELECT count(*) AS total_rows, count(*) FILTER (WHERE {trend.key_column} IN (SELECT k FROM _trend_scope)) "
+        f"AS rows FROM {table.name}",
+    )
+    return Refreshed(trend=trend, keys=int(scope["keys"]), rows=int(counts["rows"]), total_rows=int(counts["total_rows"]))
 
 
 def history_days(conn: duckdb.DuckDBPyConnection) -> list[date]:
     """Every listing day the warehouse holds, oldest first."""
-    return [row[0] for row in conn.execute("SELECT DISTINCT snapshot_date FROM albums ORDER BY 1").fetchall()]
+    return [r["snapshot_date"] for r in query_dicts(conn, "SELECT DISTINCT snapshot_date FROM albums ORDER BY 1")]

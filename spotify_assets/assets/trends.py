@@ -15,7 +15,6 @@ The dashboard always shows the whole history held, whichever partition triggered
 
 from collections.abc import Iterable, Iterator
 from datetime import date
-from pathlib import Path
 
 import dagster as dg
 
@@ -92,7 +91,7 @@ def trends_dashboard(
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(body)
         uri = store.publish({DASHBOARD_KEY: staged})[DASHBOARD_KEY]
-    location = str(Path(store.root) / DASHBOARD_KEY) if isinstance(store, LocalLakeStore) else uri
+    location = str(store.root / DASHBOARD_KEY) if isinstance(store, LocalLakeStore) else uri
     days = dashboard.days
     history = f"{len(days)} day{'s' if len(days) != 1 else ''} ({days[0]} to {days[-1]})" if days else "no days yet"
     summary = f"{history}, {len(dashboard.charts)} charts, {len(body) / 1e6:.1f} MB"
