@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import dagster as dg
 
-from spotify_assets.checks.table_checks import freshness_checks
-from spotify_assets.partitions import daily_partitions
+from spotify_assets.checks.freshness import partition_freshness_checks
 
 daily_snapshot_job = dg.define_asset_job(
     "daily_snapshot_job",
-    # Freshness checks judge the asset over time and are run by their sensor, not by the run they
-    # judge (inside it, a fresh instance just past midnight would fail them for yesterday's gap).
+    # The partition-freshness checks judge the asset over time and are reported by their sensor, not
+    # by the run they judge (inside it, a fresh instance just past midnight would judge a day not due).
     # Analytics and the lake export read only the day's tables, so they belong to the same run: they
     # start after the tables' blocking checks passed and never see a half-built or failed day.
     # The trends (history-wide tables and the dashboard) refresh what the day changed, same run.
     selection=dg.AssetSelection.groups("raw", "warehouse", "analytics", "lake", "trends")
-    - dg.AssetSelection.checks(*freshness_checks),
-    partitions_def=daily_partitions,
+    - dg.AssetSelection.checks(partition_freshness_checks),
+    # No partitions_def: Dagster infers the daily partitions from the selected assets.
     description=(
         "Land today's new releases and tracks, rebuild that day's tables and run their checks, "
         "then the day's analytics (tables + charts), its Parquet lake export, the history-wide trend "
@@ -24,5 +25,11 @@ daily_snapshot_job = dg.define_asset_job(
     ),
 )
 
-# With end_offset=1 the tick at 06:00 UTC materializes that same day's partition.
-daily_snapshot_schedule = dg.build_schedule_from_partitioned_job(daily_snapshot_job, hour_of_day=6, minute_of_hour=0)
+
+# Written out rather than built with `build_schedule_from_partitioned_job`: that helper calls the
+# deprecated `run_request_for_partition` on every tick (Dagster 1.13), a warning in each daemon tick.
+@dg.schedule(job=daily_snapshot_job, cron_schedule="0 6 * * *", execution_timezone="UTC", name="daily_snapshot_job_schedule")
+def daily_snapshot_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    """The tick at 06:00 UTC materializes that same day's partition (it exists: end_offset=1)."""
+    day = context.scheduled_execution_time.astimezone(UTC).date()
+    return dg.RunRequest(partition_key=day.isoformat())
