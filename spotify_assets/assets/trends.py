@@ -23,7 +23,8 @@ from spotify_assets.dashboard import DASHBOARD_KEY, make_dashboard
 from spotify_assets.dashboard.data import load_dashboard_data
 from spotify_assets.metadata import table_schema
 from spotify_assets.partitions import daily_partitions
-from spotify_assets.resources.lake import LakeResource, LocalLakeStore
+from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
 
 GROUP = "trends"
@@ -91,7 +92,7 @@ def trends_dashboard(
         staged.parent.mkdir(parents=True, exist_ok=True)
         staged.write_bytes(body)
         uri = store.publish({DASHBOARD_KEY: staged})[DASHBOARD_KEY]
-    location = str(store.root / DASHBOARD_KEY) if isinstance(store, LocalLakeStore) else uri
+    location = str(store.root / DASHBOARD_KEY) if isinstance(store, LocalObjectStore) else uri
     days = dashboard.days
     history = f"{len(days)} day{'s' if len(days) != 1 else ''} ({days[0]} to {days[-1]})" if days else "no days yet"
     summary = f"{history}, {len(dashboard.charts)} charts, {len(body) / 1e6:.1f} MB"
@@ -104,7 +105,7 @@ def trends_dashboard(
         "bytes": len(body),
         "charts": len(dashboard.charts),
     }
-    if isinstance(store, LocalLakeStore):
+    if isinstance(store, LocalObjectStore):
         metadata["path"] = dg.MetadataValue.path(location)
     if dashboard.label_note:
         metadata["label_note"] = dashboard.label_note
