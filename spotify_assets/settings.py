@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -87,8 +87,8 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(_text(env, "SPOTIFY_ASSETS_DATA_DIR", "data"))
 
 
-def _s3(env: Mapping[str, str]) -> S3Resource:
-    return S3Resource(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
+def _s3(env: Mapping[str, str]) -> S3Connection:
+    return S3Connection(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
 
 
 def raw_storage_from_env(env: Mapping[str, str] = os.environ) -> RawStorageResource:

@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 from pydantic import Field
+
+from spotify_assets.resources.s3 import S3Connection
 
 
 class LakeError(RuntimeError):
@@ -152,12 +153,12 @@ class S3LakeStore:
 
 
 class LakeResource(dg.ConfigurableResource):
-    """Chooses the lake: S3 (via dagster-aws) when a bucket is set, else the local folder."""
+    """Chooses the lake: S3 (boto3 via dagster-aws, loaded only then) when a bucket is set, else the local folder."""
 
     local_root: str = Field(default="data/lake", description="Folder for the Parquet lake when no bucket is set")
     s3_bucket: str | None = Field(default=None, description="Bucket for the Parquet lake; enables S3 export")
     s3_prefix: str = Field(default="lake", description="Key prefix inside the bucket")
-    s3: S3Resource = Field(default_factory=S3Resource)
+    s3: S3Connection = Field(default_factory=S3Connection)
 
     @property
     def location(self) -> str:

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 from pydantic import Field
+
+from spotify_assets.resources.s3 import S3Connection
 
 
 class RawStorageError(RuntimeError):
@@ -143,12 +144,12 @@ class S3RawStore:
 
 
 class RawStorageResource(dg.ConfigurableResource):
-    """Chooses the raw store: S3 (via dagster-aws) when a bucket is set, else the local folder."""
+    """Chooses the raw store: S3 (boto3 via dagster-aws, loaded only then) when a bucket is set, else the local folder."""
 
     local_root: str = Field(default="data/raw", description="Folder for raw JSON when no bucket is set")
     s3_bucket: str | None = Field(default=None, description="Bucket for raw JSON; enables S3 landing")
     s3_prefix: str = Field(default="raw", description="Key prefix inside the bucket")
-    s3: S3Resource = Field(default_factory=S3Resource)
+    s3: S3Connection = Field(default_factory=S3Connection)
 
     @property
     def location(self) -> str:

@@ -30,7 +30,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-import pandas as pd
 
 from spotify_assets.transform.releases import RawDataError
 from spotify_assets.transform.schema import (
@@ -408,13 +407,10 @@ def _reject_suspect_files(conn: duckdb.DuckDBPyConnection, stg: Callable[[str], 
 
 def _stage_album_sources(conn: duckdb.DuckDBPyConnection, stg: Callable[[str], str],
                          sources: Sequence[tuple[str, str]]) -> None:
-    frame = f"sources_{uuid.uuid4().hex[:12]}"
-    conn.register(frame, pd.DataFrame(list(sources), columns=["filename", "album_id"]))
-    try:
-        conn.execute(stg(f"CREATE TABLE STG.sources AS SELECT filename::VARCHAR AS filename, "
-                         f"album_id::VARCHAR AS album_id FROM {frame}"))
-    finally:
-        conn.unregister(frame)
+    # Two list parameters unnested side by side: one statement, no pandas (0.25 s of import) needed.
+    filenames, album_ids = [s[0] for s in sources], [s[1] for s in sources]
+    conn.execute(stg("CREATE TABLE STG.sources AS SELECT unnest(?::VARCHAR[]) AS filename, "
+                     "unnest(?::VARCHAR[]) AS album_id"), [filenames, album_ids])
 
 
 _STAGE_SQL = [

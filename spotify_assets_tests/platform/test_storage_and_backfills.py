@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from dagster_aws.s3 import S3Resource
 
 from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, spotify_for, table_counts, table_fingerprints
+from spotify_assets.resources.s3 import S3Connection
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -25,7 +25,7 @@ def test_raw_lands_in_s3_under_hive_paths_and_tables_match_local(
     s3_resources = {
         **resources,
         "raw_storage": RawStorageResource(
-            s3_bucket=s3_bucket, s3_prefix="raw", s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1")
+            s3_bucket=s3_bucket, s3_prefix="raw", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1")
         ),
     }
     assert materialize_day(s3_resources, DAY).success
