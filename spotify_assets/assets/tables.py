@@ -11,7 +11,7 @@ from spotify_assets.assets.tracks import raw_album_tracks
 from spotify_assets.landing import SnapshotKeys, snapshot_keys
 from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.metadata import markdown_table, table_schema
-from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.flatten import RawSnapshotFiles, load_snapshot
@@ -32,30 +32,35 @@ TABLE_SPECS = [
 ]
 
 
-@dg.multi_asset(specs=TABLE_SPECS, partitions_def=daily_partitions, pool="duckdb", can_subset=False)
+@dg.multi_asset(
+    specs=TABLE_SPECS, partitions_def=daily_partitions, backfill_policy=daily_backfill_policy, pool="duckdb", can_subset=False
+)
 def spotify_tables(
     context: dg.AssetExecutionContext, raw_storage: RawStorageResource, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
-    """One step builds all five tables in one DuckDB transaction, so they always agree on a day."""
-    day = partition_date(context)
+    """One step builds all five tables in one DuckDB transaction per day, so they always agree on a day."""
     store = raw_storage.get_store()
-    keys = snapshot_keys(store, day)
-    all_keys = [*keys.release_pages, *keys.track_keys()]
-    with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
-        counts = load_snapshot(conn, day, local_snapshot_files(keys, dict(zip(all_keys, paths))))
-        previews = {table.name: preview(conn, table, day) for table in TABLES}
-    context.log.info("tables for %s: %s", day, counts)
+    for day in partition_dates(context):
+        keys = snapshot_keys(store, day)
+        all_keys = [*keys.release_pages, *keys.track_keys()]
+        with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
+            counts = load_snapshot(conn, day, local_snapshot_files(keys, dict(zip(all_keys, paths))))
+            previews = {table.name: preview(conn, table, day) for table in TABLES}
+        context.log.info("tables for %s: %s", day, counts)
+        for table in TABLES:
+            context.add_asset_metadata(
+                {
+                    "dagster/row_count": counts[table.name],
+                    "dagster/column_schema": table_schema(table),
+                    "dagster/table_name": f"{table.name}",
+                    "preview": dg.MetadataValue.md(previews[table.name]),
+                    "database": warehouse.database,
+                },
+                asset_key=table.name,
+                partition_key=day.isoformat(),
+            )
     for table in TABLES:
-        yield dg.MaterializeResult(
-            asset_key=table.name,
-            metadata={
-                "dagster/row_count": counts[table.name],
-                "dagster/column_schema": table_schema(table),
-                "dagster/table_name": f"{table.name}",
-                "preview": dg.MetadataValue.md(previews[table.name]),
-                "database": warehouse.database,
-            },
-        )
+        yield dg.MaterializeResult(asset_key=table.name)
 
 
 def local_snapshot_files(keys: SnapshotKeys, local: dict[str, str]) -> RawSnapshotFiles:
