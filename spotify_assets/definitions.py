@@ -9,6 +9,7 @@ from spotify_assets.assets.lake import lake_export
 from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.tracks import raw_album_tracks
+from spotify_assets.batches import split_failed_batches
 from spotify_assets.checks.table_checks import freshness_checks, schema_change_checks, table_quality_checks
 from spotify_assets.schedules import daily_snapshot_job, daily_snapshot_schedule
 from spotify_assets.settings import resources_from_env
@@ -18,7 +19,7 @@ defs = dg.Definitions(
     asset_checks=[table_quality_checks, *schema_change_checks, *freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],
-    sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks)],
+    sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks), split_failed_batches],
     resources=resources_from_env(),
     # One process per run, not per step: the multiprocess default started ~10 processes per day,
     # each importing the code location (57 s per UI-launched day on 2 cores, vs ~9 s in-process).

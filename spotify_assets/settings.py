@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import os
 import re
+from datetime import date
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -80,7 +81,18 @@ def spotify_from_env(env: Mapping[str, str] = os.environ) -> SpotifyResource:
         emulator_albums_per_day=_number(env, "SPOTIFY_EMULATOR_ALBUMS_PER_DAY", 100, int, 1),
         emulator_dev_mode=_flag(env, "SPOTIFY_EMULATOR_DEV_MODE"),
         emulator_latency_ms=_number(env, "SPOTIFY_EMULATOR_LATENCY_MS", 0.0, float, 0),
+        emulator_failing_days=_days(env, "SPOTIFY_EMULATOR_FAILING_DAYS"),
     )
+
+
+def _days(env: Mapping[str, str], name: str) -> list[str]:
+    days = [part.strip() for part in (_text(env, name) or "").split(",") if part.strip()]
+    for day in days:
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise SettingsError(f"{name} must be comma-separated dates (YYYY-MM-DD), got {day!r}") from None
+    return days
 
 
 def data_dir(env: Mapping[str, str] = os.environ) -> Path:

@@ -60,6 +60,9 @@ class SpotifyResource(dg.ConfigurableResource):
     emulator_albums_per_day: int = Field(default=100, description="Embedded emulator: new releases per day")
     emulator_dev_mode: bool = Field(default=False, description="Embedded emulator: behave like a Development-Mode app")
     emulator_latency_ms: float = Field(default=0.0, description="Embedded emulator: added latency per request")
+    emulator_failing_days: list[str] = Field(
+        default_factory=list, description="Embedded emulator: days (YYYY-MM-DD) it answers 503 to every API request"
+    )
 
     _client: SpotifyClient | None = PrivateAttr(default=None)
     _emulator: SpotifyEmulator | None = PrivateAttr(default=None)
@@ -171,7 +174,10 @@ class SpotifyResource(dg.ConfigurableResource):
         credentials = {"client_id": _resolved(self.client_id), "client_secret": _resolved(self.client_secret)}
         return EmulatorConfig(
             catalog=CatalogConfig(seed=self.emulator_seed, albums_per_day=self.emulator_albums_per_day),
-            faults=FaultConfig(latency_ms=self.emulator_latency_ms),
+            faults=FaultConfig(
+                latency_ms=self.emulator_latency_ms,
+                failing_days=tuple(date.fromisoformat(day) for day in self.emulator_failing_days),
+            ),
             dev_mode=self.emulator_dev_mode,
             **{name: value for name, value in credentials.items() if value},
         )
