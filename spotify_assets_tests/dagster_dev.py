@@ -98,7 +98,8 @@ class DagsterServer:
 
     def gql(self, query: str, variables: dict[str, Any] | None = None, timeout_s: float = 30) -> dict[str, Any]:
         reply = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=timeout_s)
-        reply.raise_for_status()
+        if reply.status_code >= 400:
+            raise DagsterDevError(f"GraphQL answered {reply.status_code}: {reply.text[:2000]}\n{self.log_tail(20)}")
         body = reply.json()
         if body.get("errors"):
             raise DagsterDevError(f"GraphQL errors: {body['errors']}")
