@@ -130,6 +130,13 @@ def run_range(first: date, last: date) -> int:
         return 2
     job = defs.resolve_job_def("daily_snapshot_job")
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    from spotify_assets.partitions import daily_partitions
+
+    partitions = daily_partitions.get_partition_keys()
+    if first.isoformat() not in partitions or last.isoformat() not in partitions:
+        print(f"spotify-assets: {first}..{last} is not within the daily partitions {partitions[0]}..{partitions[-1]} "
+              "(SPOTIFY_ASSETS_START_DATE sets the first; the last is today UTC)", file=sys.stderr)
+        return 2
     resources = defs.resources
     print(f"spotify-assets: {len(days)} days {first}..{last} from {resources['spotify'].backend} into {resources['warehouse'].database}")
     failed_days: list[date] = []
