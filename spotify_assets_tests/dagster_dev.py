@@ -67,6 +67,7 @@ mutation Backfill($params: LaunchBackfillParams!) {
 }
 """
 RUN_STATUS = "query Status($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { status } } }"
+RUN_TIMES = "query Times($runId: ID!) { runOrError(runId: $runId) { ... on Run { creationTime startTime endTime } } }"
 PARTITION_STATUS = """
 query Partitions($key: AssetKeyInput!) {
   assetNodeOrError(assetKey: $key) { __typename
@@ -130,6 +131,10 @@ class DagsterServer:
                 return status
             time.sleep(poll_s)
         raise DagsterDevError(f"run {run_id} not done after {timeout_s:.0f} s:\n{self.log_tail()}")
+
+    def run_times(self, run_id: str) -> dict[str, float]:
+        """creationTime (queued), startTime (its process began executing), endTime, as epoch seconds."""
+        return self.gql(RUN_TIMES, {"runId": run_id})["runOrError"]
 
     def launch_backfill(self, partitions: list[str], assets: list[str]) -> str:
         """A backfill of ``assets`` over ``partitions``, as the UI's asset-graph "Materialize" over a
