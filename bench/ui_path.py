@@ -135,7 +135,8 @@ def cli_day(scratch: Path) -> dict[str, Any]:
 def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, Any]:
     from spotify_assets_tests.dagster_dev import dagster_dev
 
-    r: dict[str, Any] = {"import_s": import_time_s()}
+    # Other work on the machine changes every figure here: the load average is kept beside them.
+    r: dict[str, Any] = {"loadavg_start": os.getloadavg(), "import_s": import_time_s()}
     log(f"ui path: import spotify_assets.definitions {min(r['import_s']):.2f} s")
     r["bare"] = bare()
     log(f"ui path: bare extraction {r['bare'].get('wall_s', 0):.2f} s")
@@ -182,6 +183,7 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
                     f"{d['queued_to_start_s']:.2f} s, started -> end {d['start_to_end_s']:.2f} s)")
             r["ui_peak_rss_mib"] = tree.peak_rss / 2**20
             r["total_cpu_s"] = tree.cpu_s()
+    r["loadavg_end"] = os.getloadavg()
     return r
 
 
@@ -214,6 +216,8 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
              f"| `import spotify_assets.definitions` (-X importtime, min of 3) | {min(r['import_s']):.2f} | | | | ≤ 1.5 s |",
              "", f"UI days, queued → run process started / started → ended: "
              + ", ".join(f"{d['queued_to_start_s']:.1f} / {d['start_to_end_s']:.1f} s" for d in r["ui_days"])
+             + f". Load average (1/5/15 min) at the start {'/'.join(f'{v:.1f}' for v in r['loadavg_start'])}, "
+             f"at the end {'/'.join(f'{v:.1f}' for v in r['loadavg_end'])} (2 cores)"
              + f". dagster dev start-up (until the code location is loaded): {r['dev_start_s']:.1f} s. The UI day is the mean "
              "of the two launches. The backfill daemon looks for new backfills every 30 s (fixed in Dagster 1.13), "
              "so the pick-up wait is 0–30 s whatever the platform does.", ""]
