@@ -10,8 +10,11 @@ Every daily asset and check therefore works the same way for one day or many:
         context.add_asset_metadata(metadata, partition_key=day.isoformat())
     return dg.MaterializeResult()        # Dagster records one materialization per day
 
-and checks yield ``check_evaluation(context, ..., day=day)`` per day (an ``AssetCheckResult`` in a
-batch would be recorded without its partition). A day that fails raises, failing its batch; the
+and checks, written as ``@dg.multi_asset_check(..., can_subset=True)``, yield
+``check_evaluation(context, ..., day=day)`` per day (an ``AssetCheckResult`` in a batch would be
+recorded without its partition; ``can_subset=True`` makes the check outputs optional, which they
+must be since a batch yields evaluations instead: a plain ``@asset_check`` fails a batch with
+"did not return an output for non-optional output"). A day that fails raises, failing its batch; the
 ``split_failed_batches`` sensor then reruns the batch's days one run each, so only the bad day
 ends failed (see ``spotify_assets.batches``).
 """
