@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any, get_args
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 
 from spotify_assets.configuration import SettingsError
 from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.env import from_env
 from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
@@ -46,8 +46,8 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(_text(env, "SPOTIFY_ASSETS_DATA_DIR", "data"))
 
 
-def _s3(env: Mapping[str, str]) -> S3Resource:
-    return S3Resource(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
+def _s3(env: Mapping[str, str]) -> S3Connection:
+    return S3Connection(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
 
 
 def raw_storage_from_env(env: Mapping[str, str] = os.environ) -> RawStorageResource:
