@@ -14,13 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 import time
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
 
+from spotify_assets.accepted_warnings import ignore_accepted_warnings
 from spotify_assets.analytics.queries import ANALYSES
 from spotify_assets.emulator import Catalog
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
@@ -72,10 +72,9 @@ def materialization_value(result: dg.ExecuteInProcessResult, asset: str, key: st
 def _load_defs() -> dg.Definitions | None:
     from spotify_assets.settings import SettingsError
 
-    # Dagster flags the preview/beta APIs we use on purpose (partitioned asset checks; column-schema
-    # change checks); the terminal summary is not the place for that. Anything else still shows.
-    warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
-    warnings.filterwarnings("ignore", message="Function `build_column_schema_change_checks`", category=dg.BetaWarning)
+    # Dagster flags the preview/beta APIs we use on purpose; the terminal summary is not the place
+    # for that. Anything else still shows.
+    ignore_accepted_warnings()
     try:
         from spotify_assets.definitions import defs
     except SettingsError as exc:

@@ -12,7 +12,8 @@ import dagster as dg
 from spotify_assets.lake.export import write_day
 from spotify_assets.metadata import markdown_table
 from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
-from spotify_assets.resources.lake import LakeResource, LakeStore
+from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.object_store import ObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.schema import TABLES
 
@@ -37,7 +38,7 @@ def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     return dg.MaterializeResult()
 
 
-def _export_day(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: LakeStore, day: date) -> dict:
+def _export_day(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: ObjectStore, day: date) -> dict:
     with store.staging() as staging:
         with warehouse.get_connection() as conn:
             files = write_day(conn, day, staging)

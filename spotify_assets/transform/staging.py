@@ -77,8 +77,7 @@ def stage_album_sources(conn: duckdb.DuckDBPyConnection, stg: Staging, sources: 
     # Two list parameters unnested side by side: one statement, and no pandas (0.25 s of import).
     filenames, album_ids = [s[0] for s in sources], [s[1] for s in sources]
     conn.execute(
-        f"CREATE TABLE {stg.sources} AS "
-        "SELECT unnest(?::VARCHAR[]) AS filename, unnest(?::VARCHAR[]) AS album_id",
+        f"CREATE TABLE {stg.sources} AS SELECT unnest(?::VARCHAR[]) AS filename, unnest(?::VARCHAR[]) AS album_id",
         [filenames, album_ids],
     )
 
