@@ -220,13 +220,13 @@ def run_range(first: date, last: date) -> int:
                 failed_days.append(day)
                 why = f"checks failed: {', '.join(failed)}" if failed else failure_reason(result)
                 print(f"  {day}  FAILURE  {took:5.1f} s  run {result.run_id}: {why}")
+    if dashboard_location:
+        print(f"  dashboard: {dashboard_location}")
     total = time.perf_counter() - started
     print(
         f"spotify-assets: {len(days) - len(failed_days)} of {len(days)} days succeeded in {total:.1f} s"
         + (f"; failed: {', '.join(d.isoformat() for d in failed_days)}" if failed_days else "")
     )
-    if dashboard_location:
-        print(f"dashboard: {dashboard_location}")
     return 1 if failed_days else 0
 
 
