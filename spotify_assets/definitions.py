@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from spotify_assets.alerting.sensor import daily_snapshot_failure_alert
 from spotify_assets.assets.analytics import analytics_assets
 from spotify_assets.assets.lake import lake_export
 from spotify_assets.assets.raw import raw_new_releases
@@ -18,6 +19,6 @@ defs = dg.Definitions(
     asset_checks=[table_quality_checks, *schema_change_checks, *freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],
-    sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks)],
+    sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks), daily_snapshot_failure_alert],
     resources=resources_from_env(),
 )

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import dagster as dg
 
 from spotify_assets.checks.table_checks import freshness_checks
 from spotify_assets.partitions import daily_partitions
+from spotify_assets.settings import daily_schedule_cron
 
 daily_snapshot_job = dg.define_asset_job(
     "daily_snapshot_job",
@@ -21,5 +24,21 @@ daily_snapshot_job = dg.define_asset_job(
     ),
 )
 
-# With end_offset=1 the tick at 06:00 UTC materializes that same day's partition.
-daily_snapshot_schedule = dg.build_schedule_from_partitioned_job(daily_snapshot_job, hour_of_day=6, minute_of_hour=0)
+
+
+# A plain schedule rather than build_schedule_from_partitioned_job, which refuses a cron for a
+# time-partitioned job: the cron comes from SPOTIFY_DAILY_SCHEDULE_CRON (default 06:00 UTC).
+@dg.schedule(
+    name="daily_snapshot_job_schedule",
+    cron_schedule=daily_schedule_cron(),
+    job=daily_snapshot_job,
+    execution_timezone="UTC",
+    description="Materializes the tick's UTC date (the day's snapshot is taken that same day).",
+)
+def daily_snapshot_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    return dg.RunRequest(partition_key=tick_partition(context.scheduled_execution_time))
+
+
+def tick_partition(scheduled: datetime) -> str:
+    """The partition a tick materializes: its date in UTC (today's partition exists: end_offset=1)."""
+    return scheduled.astimezone(timezone.utc).date().isoformat()

@@ -29,9 +29,27 @@ def test_schedule_yields_the_run_date_partition() -> None:
 
     schedule = defs.resolve_schedule_def("daily_snapshot_job_schedule")
     tick = datetime(2026, 11, 21, 6, 0, tzinfo=timezone.utc)
-    with dg.build_schedule_context(scheduled_execution_time=tick) as context:
+    # The daemon evaluates the tick with the repository (a partition key is checked against it).
+    with dg.build_schedule_context(scheduled_execution_time=tick, repository_def=defs.get_repository_def()) as context:
         requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [r.partition_key for r in requests] == ["2026-11-21"]
+
+
+def test_schedule_cron_comes_from_the_environment_and_is_validated() -> None:
+    from spotify_assets.settings import daily_schedule_cron
+
+    assert daily_schedule_cron({}) == "0 6 * * *"
+    assert daily_schedule_cron({"SPOTIFY_DAILY_SCHEDULE_CRON": "30 7 * * *"}) == "30 7 * * *"
+    for bad in ("every day", "0 6 * *", "0 25 * * *", "*/5 * * * * *"):
+        with pytest.raises(SettingsError, match=r"SPOTIFY_DAILY_SCHEDULE_CRON must be a 5-field cron expression"):
+            daily_schedule_cron({"SPOTIFY_DAILY_SCHEDULE_CRON": bad})
+
+
+def test_alert_webhook_url_must_be_http_and_is_never_echoed() -> None:
+    url = "ftp://hooks.example/services/T000/B000/sEcReTpart"
+    with pytest.raises(SettingsError, match="SPOTIFY_ALERT_WEBHOOK_URL must be an http") as raised:
+        resources_from_env({"SPOTIFY_ALERT_WEBHOOK_URL": url})
+    assert "sEcReTpart" not in str(raised.value)
 
 
 @pytest.mark.parametrize(
