@@ -33,8 +33,11 @@ def root_cause(error: SerializableErrorInfo | None) -> str:
         return "no error recorded"
     while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
         error = error.cause
-    message = error.message.strip()
-    return message if message.startswith(error.cls_name or "\0") else f"{error.cls_name}: {message}"
+    # Dagster's message starts with the exception's qualified class name; keep the short one.
+    qualified, separator, message = error.message.strip().partition(": ")
+    if not separator or qualified.rsplit(".", 1)[-1] != error.cls_name:
+        message = error.message.strip()
+    return f"{error.cls_name}: {message}"
 
 
 def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:
