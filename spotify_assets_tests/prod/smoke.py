@@ -253,6 +253,7 @@ class Smoke:
         with self.timed("daemon_kill"):
             run_id = dagster.launch(day, quick_run_config())
             dagster.wait_run(run_id, RUN_TIMEOUT_S, until={"STARTED", "SUCCESS", "FAILURE", "CANCELED"})
+            worker_group = self.run_worker_group()
             daemon = self.topology.processes["daemon"]
             os.killpg(daemon.pid, signal.SIGKILL)
             daemon.wait(timeout=10)
@@ -265,9 +266,27 @@ class Smoke:
             assert rerun_status == "SUCCESS", f"rerun {rerun} of {day}: {rerun_status}"
             after = self.fingerprints(day)
             assert after == before, f"{day} rows differ after the rerun: {before} -> {after}"
-        say(f"proof 4/5 daemon SIGKILLed during run {run_id[:8]} ({status_at_kill}) and restarted: the run ended "
+        say(f"proof 4/5 daemon SIGKILLed during run {run_id[:8]} ({status_at_kill}; its worker in the {worker_group} "
+            f"process group) and restarted: the run ended "
             f"{ended}; rerun {rerun[:8]} SUCCESS, {day} rows identical ({sum(c for c, _ in after.values())} rows) "
             f"({self.timings['daemon_kill']:.0f}s)")
+
+    def run_worker_group(self) -> str:
+        """Which service's process group holds the run worker (``dagster api execute_run``)."""
+        import psutil
+
+        # Only our groups: other Dagster processes may run on the same machine.
+        groups = {process.pid: name for name, process in self.topology.processes.items()}
+        for process in psutil.process_iter(["cmdline"]):
+            if "execute_run" not in " ".join(process.info["cmdline"] or []) or process.pid in groups:
+                continue
+            try:
+                group = os.getpgid(process.pid)
+            except ProcessLookupError:
+                continue
+            if group in groups:
+                return groups[group]
+        return "(no live worker found)"
 
     def failure_alert(self, dagster: Dagster, webhook: Any) -> None:
         closed = f"http://127.0.0.1:{free_port()}/v1"
