@@ -20,9 +20,11 @@ def fetch_token(token_url: str, client_id: str, secret: str) -> str:
 
 def ours(a: dict[str, Any]) -> dict[str, Any]:
     from spotify_assets.resources.spotify_api import ClientSettings
+    from spotify_assets.resources.spotify_api.allocator import configure_process
     from spotify_assets.resources.spotify_api.client import SpotifyClient
     from spotify_assets.transform.releases import album_refs_from_release_pages
 
+    configure_process()  # what the CLI and the code location do at start
     pacing = a.get("client_rate_limit")  # [requests, window_s]: the client paces itself to that limit
     settings = ClientSettings(
         api_base_url=a["api"], token_url=a["token_url"], client_id=a["client_id"], client_secret=a["secret"],
@@ -163,14 +165,14 @@ def dagster_day(a: dict[str, Any]) -> dict[str, Any]:
     from spotify_assets.assets.tables import spotify_tables
     from spotify_assets.assets.tracks import raw_album_tracks
     from spotify_assets.checks.table_checks import table_quality_checks
-    from spotify_assets.resources.spotify import SpotifyResource
+    from spotify_assets.resources.spotify import EmulatorSpotifyResource
     from spotify_assets.resources.storage import RawStorageResource
     from spotify_assets.resources.warehouse import WarehouseResource
 
     with tempfile.TemporaryDirectory() as tmp:
         resources = {
-            "spotify": SpotifyResource(backend="emulator", api_base_url=a["api"], token_url=a["token_url"],
-                                       client_id=a["client_id"], client_secret=a["secret"]),
+            "spotify": EmulatorSpotifyResource(api_base_url=a["api"], token_url=a["token_url"],
+                                               client_id=a["client_id"], client_secret=a["secret"]),
             "raw_storage": RawStorageResource(local_root=f"{tmp}/raw"),
             "warehouse": WarehouseResource(database=f"{tmp}/spotify.duckdb"),
         }

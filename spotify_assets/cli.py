@@ -16,8 +16,9 @@ from datetime import date, datetime, timezone
 import dagster as dg
 
 from spotify_assets.analytics.queries import ANALYSES
-from spotify_assets.emulator import Catalog, CatalogConfig
-from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.emulator import Catalog
+from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
+from spotify_assets.resources.spotify_api.allocator import configure_process
 from spotify_assets.transform.flatten import row_counts
 
 
@@ -36,10 +37,9 @@ QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 def embedded_catalog_counts(spotify: SpotifyResource, day: date) -> dict[str, int]:
     """What the embedded emulator's catalog holds for the day, to print beside what was built."""
-    if spotify.backend != "emulator" or spotify.api_base_url:
+    if not isinstance(spotify, EmulatorSpotifyResource) or not spotify.embedded:
         return {}
-    catalog = Catalog(CatalogConfig(seed=spotify.emulator_seed, albums_per_day=spotify.emulator_albums_per_day))
-    return catalog.expected_counts(day)
+    return Catalog(spotify.catalog_config()).expected_counts(day)
 
 
 def materialization_summaries(result: dg.ExecuteInProcessResult) -> dict[str, str]:
@@ -56,10 +56,10 @@ def materialization_summaries(result: dg.ExecuteInProcessResult) -> dict[str, st
 def run(day: date) -> int:
     from spotify_assets.settings import SettingsError
 
-    # Dagster flags preview/beta/superseded APIs we use on purpose (partitioned checks, schema-change
-    # and partition-freshness checks); the terminal summary is not the place for that.
-    for category in (dg.PreviewWarning, dg.BetaWarning, dg.SupersessionWarning):
-        warnings.filterwarnings("ignore", category=category)
+    # Dagster flags the preview/beta APIs we use on purpose (partitioned asset checks; column-schema
+    # change checks); the terminal summary is not the place for that. Anything else still shows.
+    warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+    warnings.filterwarnings("ignore", message="Function `build_column_schema_change_checks`", category=dg.BetaWarning)
     try:
         from spotify_assets.definitions import defs
     except SettingsError as exc:
@@ -102,6 +102,7 @@ def main(argv: list[str] | None = None) -> None:
     run_parser = commands.add_parser("run", help="materialize one day's partition and print the tables")
     run_parser.add_argument("--date", type=date.fromisoformat, default=None, help="partition (YYYY-MM-DD), default today UTC")
     args = parser.parse_args(argv)
+    configure_process()
     sys.exit(run(args.date or _today_utc()))
 
 

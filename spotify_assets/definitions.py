@@ -10,15 +10,21 @@ from spotify_assets.assets.lake import lake_export
 from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.tracks import raw_album_tracks
-from spotify_assets.checks.table_checks import freshness_checks, schema_change_checks, table_quality_checks
+from spotify_assets.checks.freshness import partition_freshness_checks, partition_freshness_sensor
+from spotify_assets.checks.table_checks import schema_change_checks, table_quality_checks
+from spotify_assets.resources.spotify_api.allocator import configure_process
 from spotify_assets.schedules import daily_snapshot_job, daily_snapshot_schedule
 from spotify_assets.settings import resources_from_env
 
+# This module is the code location's entry point, loaded by every Dagster process that runs our
+# assets: the one place for process-wide settings (glibc's mmap threshold, see allocator.py).
+configure_process()
+
 defs = dg.Definitions(
     assets=[raw_new_releases, raw_album_tracks, spotify_tables, *analytics_assets, lake_export],
-    asset_checks=[table_quality_checks, *schema_change_checks, *freshness_checks],
+    asset_checks=[table_quality_checks, *schema_change_checks, partition_freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],
-    sensors=[dg.build_sensor_for_freshness_checks(freshness_checks=freshness_checks), daily_snapshot_failure_alert],
+    sensors=[partition_freshness_sensor, daily_snapshot_failure_alert],
     resources=resources_from_env(),
 )

@@ -7,9 +7,13 @@ from datetime import date
 
 import dagster as dg
 
+from spotify_assets.configuration import env_date
+
+DEFAULT_START_DATE = "2026-01-01"
+
 # end_offset=1 makes today's partition exist during the day (the snapshot is taken today).
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=os.environ.get("SPOTIFY_ASSETS_START_DATE", "2026-01-01"),
+    start_date=env_date(os.environ, "SPOTIFY_ASSETS_START_DATE", DEFAULT_START_DATE),
     end_offset=1,
     timezone="UTC",
 )

@@ -7,28 +7,24 @@ any work starts (e.g. ``SPOTIFY_MAX_WORKERS=lots`` names the variable and the ac
 
 from __future__ import annotations
 
-import math
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import dagster as dg
 # Dagster's own validator, so what passes here is exactly what ScheduleDefinition accepts.
 from dagster._utils.schedules import is_valid_cron_string
 from dagster_aws.s3 import S3Resource
 
+from spotify_assets.configuration import SettingsError
 from spotify_assets.resources.alerts import AlertWebhookResource
-
 from spotify_assets.resources.lake import LakeResource
-from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.resources.env import from_env
+from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
-
-
-class SettingsError(ValueError):
-    """An environment variable holds a value the platform cannot use."""
 
 
 def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str | None:
@@ -36,55 +32,17 @@ def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str 
     return value or default
 
 
-def _number(env: Mapping[str, str], name: str, default: float | None, kind: type, minimum: float) -> Any:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise SettingsError(f"{name} must be {kind.__name__} >= {minimum}, got {raw!r}") from None
-    # float() accepts "nan" and "inf": NaN passes every ``<`` check and infinity turns a wait
-    # budget into no budget, so both are refused by name rather than misbehaving later.
-    if not math.isfinite(value) or value < minimum:
-        raise SettingsError(f"{name} must be {kind.__name__} >= {minimum}, got {raw!r}")
-    return value
-
-
-def _flag(env: Mapping[str, str], name: str) -> bool:
-    raw = (_text(env, name) or "false").lower()
-    if raw not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-        raise SettingsError(f"{name} must be true or false, got {raw!r}")
-    return raw in {"1", "true", "yes", "on"}
-
-
-def _secret(env: Mapping[str, str], name: str) -> dg.EnvVar | None:
-    return dg.EnvVar(name) if _text(env, name) else None
+# Which resource serves each backend; each resource holds its own settings, defaults and validation.
+SPOTIFY_BACKENDS: dict[Backend, type[SpotifyResource]] = {"emulator": EmulatorSpotifyResource, "spotify": SpotifyApiResource}
 
 
 def spotify_from_env(env: Mapping[str, str] = os.environ) -> SpotifyResource:
+    """``SPOTIFY_BACKEND`` picks the resource; the variables it declares configure it."""
     backend = _text(env, "SPOTIFY_BACKEND", "emulator")
-    if backend not in {"emulator", "spotify"}:
-        raise SettingsError(f"SPOTIFY_BACKEND must be 'emulator' or 'spotify', got {backend!r}")
-    return SpotifyResource(
-        backend=backend,
-        client_id=_secret(env, "SPOTIFY_CLIENT_ID"),
-        client_secret=_secret(env, "SPOTIFY_CLIENT_SECRET"),
-        api_base_url=_text(env, "SPOTIFY_API_BASE_URL"),
-        token_url=_text(env, "SPOTIFY_TOKEN_URL"),
-        market=_text(env, "SPOTIFY_MARKET", "US"),
-        max_workers=_number(env, "SPOTIFY_MAX_WORKERS", 8, int, 1),
-        max_attempts=_number(env, "SPOTIFY_MAX_ATTEMPTS", 5, int, 1),
-        max_retry_after_s=_number(env, "SPOTIFY_MAX_RETRY_AFTER_S", 60.0, float, 0),
-        max_total_wait_s=_number(env, "SPOTIFY_MAX_TOTAL_WAIT_S", 300.0, float, 0),
-        token_refresh_margin_s=_number(env, "SPOTIFY_TOKEN_REFRESH_MARGIN_S", 60.0, float, 0),
-        rate_limit_requests=_number(env, "SPOTIFY_RATE_LIMIT_REQUESTS", None, int, 1),
-        rate_limit_window_s=_number(env, "SPOTIFY_RATE_LIMIT_WINDOW_S", 30.0, float, 0.001),
-        emulator_seed=_number(env, "SPOTIFY_EMULATOR_SEED", 42, int, 0),
-        emulator_albums_per_day=_number(env, "SPOTIFY_EMULATOR_ALBUMS_PER_DAY", 100, int, 1),
-        emulator_dev_mode=_flag(env, "SPOTIFY_EMULATOR_DEV_MODE"),
-        emulator_latency_ms=_number(env, "SPOTIFY_EMULATOR_LATENCY_MS", 0.0, float, 0),
-    )
+    if backend not in SPOTIFY_BACKENDS:
+        choices = " or ".join(repr(name) for name in get_args(Backend))
+        raise SettingsError(f"SPOTIFY_BACKEND must be {choices}, got {backend!r}")
+    return from_env(SPOTIFY_BACKENDS[backend], env)
 
 
 def data_dir(env: Mapping[str, str] = os.environ) -> Path:
@@ -98,8 +56,8 @@ def _s3(env: Mapping[str, str]) -> S3Resource:
 def raw_storage_from_env(env: Mapping[str, str] = os.environ) -> RawStorageResource:
     return RawStorageResource(
         local_root=str(data_dir(env) / "raw"),
-        s3_bucket=_text(env, "SPOTIFY_RAW_S3_BUCKET"),
-        s3_prefix=_text(env, "SPOTIFY_RAW_S3_PREFIX", "raw"),
+        s3_bucket=_bucket(env, "SPOTIFY_RAW_S3_BUCKET"),
+        s3_prefix=_key_prefix(env, "SPOTIFY_RAW_S3_PREFIX", "raw"),
         s3=_s3(env),
     )
 
@@ -174,7 +132,7 @@ def alert_webhook_from_env(env: Mapping[str, str] = os.environ) -> AlertWebhookR
     if url is not None and not url.startswith(("https://", "http://")):
         # The value itself is never echoed: only its scheme is wrong, and the URL is the secret.
         raise SettingsError("SPOTIFY_ALERT_WEBHOOK_URL must be an http(s) URL (value not shown: it is a secret)")
-    return AlertWebhookResource(url=_secret(env, "SPOTIFY_ALERT_WEBHOOK_URL"))
+    return AlertWebhookResource(url=dg.EnvVar("SPOTIFY_ALERT_WEBHOOK_URL") if url is not None else None)
 
 
 def resources_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:

@@ -17,7 +17,7 @@ class SnapshotUnavailableError(dg.Failure):
 
 
 def snapshot_unavailable(what: str, day: date, served: date, source: str, location: str) -> SnapshotUnavailableError:
-    """``served`` is the day the API serves now (``spotify.snapshot_date``): the real API, only today."""
+    """``served`` is the day the API serves now (``spotify.select_snapshot_day``): the real API, only today."""
     return SnapshotUnavailableError(
         description=(
             f"No raw {what} snapshot for {day} under {location}, and the {source} API serves "
@@ -45,7 +45,7 @@ def raw_new_releases(
     # or DuckDB path fails in seconds with its name, not after the whole day has been fetched.
     store.check_writable()
     warehouse.check_usable()
-    served = spotify.snapshot_date(day)
+    served = spotify.select_snapshot_day(day)
     if served == day:
         client = spotify.get_client()
         before = client.stats()

@@ -8,6 +8,7 @@ import duckdb
 
 from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tracks import raw_album_tracks
+from spotify_assets.checks.freshness import FRESHNESS_POLICY
 from spotify_assets.landing import SnapshotKeys, snapshot_keys
 from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.metadata import markdown_table, table_schema
@@ -27,6 +28,7 @@ TABLE_SPECS = [
         kinds={"duckdb"},
         description=table.description,
         metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
+        freshness_policy=FRESHNESS_POLICY,
     )
     for table in TABLES
 ]

@@ -37,7 +37,7 @@ def raw_album_tracks(
     releases = read_release_manifest(store, day)
     if releases is None:
         raise dg.Failure(f"raw_new_releases has no committed snapshot for {day}; materialize it first")
-    served = spotify.snapshot_date(day)
+    served = spotify.select_snapshot_day(day)
     if served == day:
         client = spotify.get_client()
         before = client.stats()

@@ -1,77 +1,138 @@
-"""The Dagster resource in front of the Spotify client: picks the backend and owns its lifetime.
+"""The Dagster resources in front of the Spotify client: one per backend, one shared interface.
 
-``backend="emulator"`` (the default) needs no credentials and no internet: without an
-``api_base_url`` it starts the embedded emulator on 127.0.0.1 for the run. ``backend="spotify"``
-talks to the real API and needs ``SPOTIFY_CLIENT_ID`` / ``SPOTIFY_CLIENT_SECRET``. Both base URLs
-can be overridden to point at any compatible server.
+``SpotifyResource`` is what assets ask for: a ``SpotifyClient`` per run, which day's snapshot the
+API serves, and where the data comes from. Two backends implement it (as Dagster's
+project_fully_featured example does with its Hacker News client):
+
+- ``EmulatorSpotifyResource`` (the default): the embedded emulator, started on 127.0.0.1 for the
+  run — no credentials, no internet — or an emulator already running at ``api_base_url``. It is a
+  time machine: it can serve any day's new releases, so backfills fetch that day's data.
+- ``SpotifyApiResource``: the real Web API with an app's client credentials. It serves only
+  today's (UTC) snapshot.
 
 Outside Dagster (tests, benchmarks, a notebook) build the client directly::
 
-    with SpotifyResource(emulator_albums_per_day=20).build_client() as client:
+    with EmulatorSpotifyResource(albums_per_day=20).build_client() as client:
         pages = list(client.iter_new_release_pages())
 """
 
 from __future__ import annotations
 
+import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
+from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
 import dagster as dg
 import requests
-from pydantic import Field, PrivateAttr
+from pydantic import PrivateAttr, field_validator
 
 from spotify_assets.emulator import CatalogConfig, EmulatorConfig, FaultConfig, SpotifyEmulator
+from spotify_assets.resources.env import env_field
 from spotify_assets.resources.spotify_api import ClientSettings, SpotifyClient, SpotifyConfigError, SpotifyError
+from spotify_assets.resources.spotify_api.models import MAX_PAGE_LIMIT
 
-EMULATOR = "emulator"
-SPOTIFY = "spotify"
-BACKENDS = (EMULATOR, SPOTIFY)
+Backend = Literal["emulator", "spotify"]
+# Defaults of the client's behaviour are the pure client's own (ClientSettings), not repeated here.
+_CLIENT = ClientSettings()
 
 
-class SpotifyResource(dg.ConfigurableResource):
-    """Spotify Web API access for the raw assets: a ``SpotifyClient`` per run, plus the emulator's clock."""
+def _absolute_http_url(value: str | None) -> str | None:
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("must be an absolute http(s) URL such as http://127.0.0.1:8765/v1")
+    return value
 
-    backend: str = Field(default=EMULATOR, description="'emulator' (embedded or external emulator) or 'spotify' (real API)")
-    client_id: str | None = Field(default=None, description="App client id; required for 'spotify' (SPOTIFY_CLIENT_ID)")
-    client_secret: str | None = Field(
-        default=None, repr=False, description="App client secret; required for 'spotify' (SPOTIFY_CLIENT_SECRET)"
+
+class SpotifyResource(dg.ConfigurableResource["SpotifyResource"], ABC):
+    """Spotify Web API access for the raw assets; the settings every backend shares."""
+
+    backend: ClassVar[Backend]
+
+    market: str = env_field(
+        _CLIENT.market,
+        env="SPOTIFY_MARKET",
+        description="Market (ISO 3166-1 alpha-2) sent with every request: client-credentials tokens have no country",
     )
-    api_base_url: str | None = Field(
-        default=None, description="API base URL; for 'emulator', setting it uses that server instead of starting one"
+    page_limit: int = env_field(
+        _CLIENT.page_limit, env="SPOTIFY_PAGE_LIMIT", ge=1, le=MAX_PAGE_LIMIT, description="Page size of listings"
     )
-    token_url: str | None = Field(default=None, description="Token endpoint; defaults to the backend's own")
-    market: str = Field(default="US", description="Market sent with every request (tokens carry no country)")
-    page_limit: int = Field(default=50, description="Page size for listings (1..50)")
-    max_workers: int = Field(default=8, description="Requests in flight at once, across all threads")
-    max_attempts: int = Field(default=5, description="Sends per request on 5xx, connection errors or truncated bodies")
-    backoff_base_s: float = Field(default=0.25, description="Base of the full-jitter backoff between transient-failure retries")
-    backoff_max_s: float = Field(default=8.0, description="Longest single backoff between transient-failure retries")
-    max_retry_after_s: float = Field(default=60.0, description="Longest single 429 wait; a longer Retry-After fails fast")
-    max_total_wait_s: float = Field(default=300.0, description="Total 429 waiting allowed per run")
-    token_refresh_margin_s: float = Field(default=60.0, description="Refresh the access token this long before it expires")
-    rate_limit_requests: int | None = Field(
-        default=None,
-        description="Pace requests to at most this many per rate_limit_window_s (off when unset: Spotify does not publish its limit)",
+    max_workers: int = env_field(
+        _CLIENT.max_workers, env="SPOTIFY_MAX_WORKERS", ge=1, description="Requests in flight at once"
     )
-    rate_limit_window_s: float = Field(default=30.0, description="Rolling window of rate_limit_requests (Spotify's is 30 s)")
-    emulator_seed: int = Field(default=42, description="Embedded emulator: catalog seed")
-    emulator_albums_per_day: int = Field(default=100, description="Embedded emulator: new releases per day")
-    emulator_dev_mode: bool = Field(default=False, description="Embedded emulator: behave like a Development-Mode app")
-    emulator_latency_ms: float = Field(default=0.0, description="Embedded emulator: added latency per request")
+    max_attempts: int = env_field(
+        _CLIENT.max_attempts,
+        env="SPOTIFY_MAX_ATTEMPTS",
+        ge=1,
+        description="Sends per request on 5xx, connection errors or truncated bodies",
+    )
+    backoff_base_s: float = env_field(
+        _CLIENT.backoff_base_s,
+        env="SPOTIFY_BACKOFF_BASE_S",
+        ge=0,
+        allow_inf_nan=False,
+        description="Base of the full-jitter backoff between transient-failure retries",
+    )
+    backoff_max_s: float = env_field(
+        _CLIENT.backoff_max_s,
+        env="SPOTIFY_BACKOFF_MAX_S",
+        ge=0,
+        allow_inf_nan=False,
+        description="Longest single backoff between transient-failure retries",
+    )
+    max_retry_after_s: float = env_field(
+        _CLIENT.max_retry_after_s,
+        env="SPOTIFY_MAX_RETRY_AFTER_S",
+        ge=0,
+        allow_inf_nan=False,
+        description="Longest single 429 wait; a longer Retry-After fails fast with its value",
+    )
+    max_total_wait_s: float = env_field(
+        _CLIENT.max_total_wait_s,
+        env="SPOTIFY_MAX_TOTAL_WAIT_S",
+        ge=0,
+        allow_inf_nan=False,
+        description="Total 429 waiting allowed per run step",
+    )
+    token_refresh_margin_s: float = env_field(
+        _CLIENT.token_refresh_margin_s,
+        env="SPOTIFY_TOKEN_REFRESH_MARGIN_S",
+        ge=0,
+        allow_inf_nan=False,
+        description="Refresh the access token this long before it expires (and once more on a 401)",
+    )
+    rate_limit_requests: int | None = env_field(
+        _CLIENT.rate_limit_requests,
+        env="SPOTIFY_RATE_LIMIT_REQUESTS",
+        ge=1,
+        description="Pace to at most this many requests per rate_limit_window_s (off when unset: Spotify publishes no limit)",
+    )
+    rate_limit_window_s: float = env_field(
+        _CLIENT.rate_limit_window_s,
+        env="SPOTIFY_RATE_LIMIT_WINDOW_S",
+        gt=0,
+        allow_inf_nan=False,
+        description="Rolling window of rate_limit_requests (Spotify's is 30 s)",
+    )
 
     _client: SpotifyClient | None = PrivateAttr(default=None)
-    _emulator: SpotifyEmulator | None = PrivateAttr(default=None)
     _resources: ExitStack | None = PrivateAttr(default=None)
 
+    @field_validator("market")
+    @classmethod
+    def _check_market(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValueError("must be a two-letter country code in capitals (ISO 3166-1 alpha-2), e.g. US")
+        return value
+
     @property
-    def source(self) -> str:
-        """Where the data comes from: "emulator" or "spotify" (recorded in raw manifests)."""
-        if self.backend not in BACKENDS:
-            raise SpotifyConfigError(
-                f"SpotifyResource.backend must be 'emulator' or 'spotify', got {self.backend!r} (SPOTIFY_BACKEND)"
-            )
+    def source(self) -> Backend:
+        """Where the data comes from, as recorded in raw manifests."""
         return self.backend
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
@@ -94,60 +155,21 @@ class SpotifyResource(dg.ConfigurableResource):
 
     @contextmanager
     def build_client(self) -> Iterator[SpotifyClient]:
-        """A client for this configuration, starting (and finally stopping) the embedded emulator if
-        it is the backend. What ``setup_for_execution`` uses; usable without Dagster."""
+        """A client for this configuration, with whatever the backend needs started for its life
+        (and stopped after). What ``setup_for_execution`` uses; usable without Dagster."""
         with ExitStack() as stack:
-            if self.source == EMULATOR and not self.api_base_url:
-                config = self._embedded_emulator_config()
-                emulator = self._emulator = stack.enter_context(SpotifyEmulator(config))
-                stack.callback(setattr, self, "_emulator", None)
-                settings = self._settings(emulator.api_base_url, emulator.token_url, config.client_id, config.client_secret)
-            else:
-                settings = self._remote_settings()
-            yield stack.enter_context(SpotifyClient(settings, log=dg.get_dagster_logger("spotify")))
+            connection = self._connect(stack)
+            yield stack.enter_context(SpotifyClient(connection, log=dg.get_dagster_logger("spotify")))
 
-    def snapshot_date(self, requested: date) -> date:
-        """The date whose new-releases snapshot the API serves now.
+    @abstractmethod
+    def _connect(self, stack: ExitStack) -> ClientSettings:
+        """Start what the backend needs (closed with ``stack``) and return the client's settings."""
 
-        Spotify only ever serves today's (UTC), whatever was requested. The emulator is a time
-        machine: its clock is set to ``requested`` so backfills get that day's releases.
-        """
-        if self.source == SPOTIFY:
-            return datetime.now(timezone.utc).date()
-        if self._emulator is not None:
-            self._emulator.set_today(requested)
-        elif self.api_base_url:
-            self._set_external_emulator_clock(requested)
-        else:
-            raise SpotifyConfigError("the embedded emulator runs only during execution or inside build_client()")
-        return requested
+    @abstractmethod
+    def select_snapshot_day(self, requested: date) -> date:
+        """Make the API serve ``requested``'s new releases where it can, and return the day it will serve."""
 
-    def _remote_settings(self) -> ClientSettings:
-        """Settings for a server we did not start: real Spotify, or an emulator running elsewhere."""
-        client_id, client_secret = _resolved(self.client_id), _resolved(self.client_secret)
-        if self.source == SPOTIFY:
-            given = {"SPOTIFY_CLIENT_ID": client_id, "SPOTIFY_CLIENT_SECRET": client_secret}
-            if missing := [name for name, value in given.items() if not value]:
-                raise SpotifyConfigError(
-                    "backend 'spotify' needs app credentials: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET "
-                    f"(missing: {', '.join(missing)})"
-                )
-            return self._settings(
-                self.api_base_url or ClientSettings.api_base_url,
-                self.token_url or ClientSettings.token_url,
-                client_id or "",
-                client_secret or "",
-            )
-        api_base_url = self.api_base_url or ""
-        defaults = EmulatorConfig()
-        return self._settings(
-            api_base_url,
-            self.token_url or f"{_origin(api_base_url)}/api/token",
-            client_id or defaults.client_id,
-            client_secret or defaults.client_secret,
-        )
-
-    def _settings(self, api_base_url: str, token_url: str, client_id: str, client_secret: str) -> ClientSettings:
+    def _client_settings(self, api_base_url: str, token_url: str, client_id: str, client_secret: str) -> ClientSettings:
         return ClientSettings(
             api_base_url=api_base_url,
             token_url=token_url,
@@ -166,17 +188,125 @@ class SpotifyResource(dg.ConfigurableResource):
             rate_limit_window_s=self.rate_limit_window_s,
         )
 
-    def _embedded_emulator_config(self) -> EmulatorConfig:
-        """The embedded emulator accepts the configured credentials, or its own defaults."""
-        credentials = {"client_id": _resolved(self.client_id), "client_secret": _resolved(self.client_secret)}
-        return EmulatorConfig(
-            catalog=CatalogConfig(seed=self.emulator_seed, albums_per_day=self.emulator_albums_per_day),
-            faults=FaultConfig(latency_ms=self.emulator_latency_ms),
-            dev_mode=self.emulator_dev_mode,
-            **{name: value for name, value in credentials.items() if value},
+
+class SpotifyApiResource(SpotifyResource):
+    """The real Spotify Web API, with an app's client credentials (read as ``dg.EnvVar``s)."""
+
+    backend: ClassVar[Backend] = "spotify"
+
+    client_id: str = env_field(env="SPOTIFY_CLIENT_ID", secret=True, description="App client id")
+    client_secret: str = env_field(
+        env="SPOTIFY_CLIENT_SECRET", secret=True, repr=False, description="App client secret"
+    )
+    api_base_url: str = env_field(_CLIENT.api_base_url, env="SPOTIFY_API_BASE_URL", description="Web API base URL")
+    token_url: str = env_field(
+        _CLIENT.token_url, env="SPOTIFY_TOKEN_URL", description="Accounts service token endpoint"
+    )
+
+    _check_urls = field_validator("api_base_url", "token_url")(_absolute_http_url)
+
+    def _connect(self, stack: ExitStack) -> ClientSettings:
+        given = {"SPOTIFY_CLIENT_ID": _resolved(self.client_id), "SPOTIFY_CLIENT_SECRET": _resolved(self.client_secret)}
+        if missing := [name for name, value in given.items() if not value]:
+            raise SpotifyConfigError(
+                "backend 'spotify' needs app credentials: set SPOTIFY_CLIENT_ID and SPOTIFY_CLIENT_SECRET "
+                f"(missing: {', '.join(missing)})"
+            )
+        return self._client_settings(
+            self.api_base_url, self.token_url, given["SPOTIFY_CLIENT_ID"] or "", given["SPOTIFY_CLIENT_SECRET"] or ""
         )
 
-    def _set_external_emulator_clock(self, day: date) -> None:
+    def select_snapshot_day(self, requested: date) -> date:
+        """Spotify serves only today's (UTC) new releases, whatever was requested."""
+        return datetime.now(UTC).date()
+
+
+class EmulatorSpotifyResource(SpotifyResource):
+    """The Spotify emulator: embedded (started for the run) or, with ``api_base_url``, one already running."""
+
+    backend: ClassVar[Backend] = "emulator"
+
+    api_base_url: str | None = env_field(
+        None,
+        env="SPOTIFY_API_BASE_URL",
+        description="An emulator already running (e.g. `spotify-emulator`); unset: start one",
+    )
+    token_url: str | None = env_field(
+        None, env="SPOTIFY_TOKEN_URL", description="Its token endpoint; default <origin>/api/token"
+    )
+    client_id: str | None = env_field(
+        None, env="SPOTIFY_CLIENT_ID", secret=True, description="Credentials the emulator accepts; default its own"
+    )
+    client_secret: str | None = env_field(
+        None,
+        env="SPOTIFY_CLIENT_SECRET",
+        secret=True,
+        repr=False,
+        description="Credentials the emulator accepts; default its own",
+    )
+    seed: int = env_field(
+        CatalogConfig.seed, env="SPOTIFY_EMULATOR_SEED", ge=0, description="Embedded emulator: catalog seed"
+    )
+    albums_per_day: int = env_field(
+        CatalogConfig.albums_per_day,
+        env="SPOTIFY_EMULATOR_ALBUMS_PER_DAY",
+        ge=1,
+        description="Embedded emulator: new releases per day",
+    )
+    dev_mode: bool = env_field(
+        False, env="SPOTIFY_EMULATOR_DEV_MODE", description="Embedded emulator: answer like a Development-Mode app"
+    )
+    latency_ms: float = env_field(
+        0.0,
+        env="SPOTIFY_EMULATOR_LATENCY_MS",
+        ge=0,
+        allow_inf_nan=False,
+        description="Embedded emulator: latency added to every request",
+    )
+
+    _check_urls = field_validator("api_base_url", "token_url")(_absolute_http_url)
+    _emulator: SpotifyEmulator | None = PrivateAttr(default=None)
+
+    @property
+    def embedded(self) -> bool:
+        return self.api_base_url is None
+
+    def catalog_config(self) -> CatalogConfig:
+        return CatalogConfig(seed=self.seed, albums_per_day=self.albums_per_day)
+
+    def _connect(self, stack: ExitStack) -> ClientSettings:
+        client_id, client_secret = _resolved(self.client_id), _resolved(self.client_secret)
+        if self.api_base_url is not None:
+            defaults = EmulatorConfig()
+            return self._client_settings(
+                self.api_base_url,
+                self.token_url or f"{_origin(self.api_base_url)}/api/token",
+                client_id or defaults.client_id,
+                client_secret or defaults.client_secret,
+            )
+        defaults = EmulatorConfig()
+        config = EmulatorConfig(
+            catalog=self.catalog_config(),
+            faults=FaultConfig(latency_ms=self.latency_ms),
+            dev_mode=self.dev_mode,
+            client_id=client_id or defaults.client_id,
+            client_secret=client_secret or defaults.client_secret,
+        )
+        emulator = self._emulator = stack.enter_context(SpotifyEmulator(config))
+        stack.callback(setattr, self, "_emulator", None)
+        return self._client_settings(emulator.api_base_url, emulator.token_url, config.client_id, config.client_secret)
+
+    def select_snapshot_day(self, requested: date) -> date:
+        """Set the emulator's clock to ``requested`` (it serves any day), so backfills get that day."""
+        if self.api_base_url is not None:
+            self._set_external_clock(requested)
+        elif self._emulator is not None:
+            self._emulator.set_today(requested)
+        else:
+            raise SpotifyConfigError("the embedded emulator runs only during execution or inside build_client()")
+        return requested
+
+    def _set_external_clock(self, day: date) -> None:
         url = f"{_origin(self.api_base_url or '')}/_emulator/clock"
         try:
             response = requests.put(url, json={"today": day.isoformat()}, timeout=10)

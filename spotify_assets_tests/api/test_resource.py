@@ -8,24 +8,32 @@ import dagster as dg
 import pytest
 
 from spotify_assets.emulator import Catalog, CatalogConfig
-from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.configuration import SettingsError
+from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
+from spotify_assets.settings import spotify_from_env
 from spotify_assets.resources.spotify_api import AlbumRef, SpotifyConfigError
 from spotify_assets_tests.api.conftest import DAY, StartEmulator, release_items, track_ids_by_album
 
 
 def test_an_unknown_backend_is_a_clear_error() -> None:
-    resource = SpotifyResource(backend="spotfy")
-    with pytest.raises(SpotifyConfigError, match="backend must be 'emulator' or 'spotify', got 'spotfy'"):
-        with resource.build_client():
-            pass
+    with pytest.raises(SettingsError, match="^SPOTIFY_BACKEND must be 'emulator' or 'spotify', got 'spotfy'$"):
+        spotify_from_env({"SPOTIFY_BACKEND": "spotfy"})
+
+
+def test_the_backend_picks_its_resource_and_each_reads_its_own_variables() -> None:
+    emulator = spotify_from_env({"SPOTIFY_EMULATOR_SEED": "7", "SPOTIFY_MAX_WORKERS": "3"})
+    assert isinstance(emulator, EmulatorSpotifyResource) and (emulator.seed, emulator.max_workers) == (7, 3)
+    real = spotify_from_env({"SPOTIFY_BACKEND": "spotify", "SPOTIFY_CLIENT_ID": "id", "SPOTIFY_CLIENT_SECRET": "s3cr3t"})
+    assert isinstance(real, SpotifyApiResource) and real.source == "spotify"
+    assert "s3cr3t" not in repr(real), "secrets are EnvVar references, never values"
+    with pytest.raises(SettingsError, match="^SPOTIFY_CLIENT_ID must be set; SPOTIFY_CLIENT_SECRET must be set$"):
+        spotify_from_env({"SPOTIFY_BACKEND": "spotify"})
 
 
 def test_the_spotify_backend_without_credentials_names_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPOTIFY_CLIENT_ID", raising=False)
     monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "")
-    resource = SpotifyResource(
-        backend="spotify", client_id=dg.EnvVar("SPOTIFY_CLIENT_ID"), client_secret=dg.EnvVar("SPOTIFY_CLIENT_SECRET")
-    )
+    resource = SpotifyApiResource(client_id=dg.EnvVar("SPOTIFY_CLIENT_ID"), client_secret=dg.EnvVar("SPOTIFY_CLIENT_SECRET"))
     with pytest.raises(SpotifyConfigError) as caught:
         with resource.build_client():
             pass
@@ -33,9 +41,9 @@ def test_the_spotify_backend_without_credentials_names_both_variables(monkeypatc
 
 
 def test_the_spotify_backend_serves_todays_snapshot_whatever_is_asked() -> None:
-    resource = SpotifyResource(backend="spotify", client_id="id", client_secret="s3cr3t-value")
+    resource = SpotifyApiResource(client_id="id", client_secret="s3cr3t-value")
     assert resource.source == "spotify" and "s3cr3t-value" not in repr(resource)
-    assert resource.snapshot_date(date(2020, 1, 1)) == datetime.now(timezone.utc).date()
+    assert resource.select_snapshot_day(date(2020, 1, 1)) == datetime.now(timezone.utc).date()
     with resource.build_client() as client:  # no request is sent before one is needed
         assert client.settings.api_base_url == "https://api.spotify.com/v1"
         assert client.settings.token_url == "https://accounts.spotify.com/api/token"
@@ -43,29 +51,29 @@ def test_the_spotify_backend_serves_todays_snapshot_whatever_is_asked() -> None:
 
 def test_an_external_emulator_has_its_clock_set_over_http(start_emulator: StartEmulator) -> None:
     emulator = start_emulator(albums_per_day=10)
-    resource = SpotifyResource(api_base_url=emulator.api_base_url)  # token URL and credentials: the emulator's
+    resource = EmulatorSpotifyResource(api_base_url=emulator.api_base_url)  # token URL and credentials: the emulator's
     other_day = date(2026, 3, 1)
-    assert resource.snapshot_date(other_day) == other_day
+    assert resource.select_snapshot_day(other_day) == other_day
     with resource.build_client() as client:
         listed = [item["id"] for item in release_items(list(client.iter_new_release_pages()))]
     assert listed == emulator.catalog.new_release_ids(other_day) != emulator.catalog.new_release_ids(DAY)
 
 
 def test_build_client_runs_the_embedded_emulator_without_dagster() -> None:
-    resource = SpotifyResource(emulator_albums_per_day=12, emulator_dev_mode=True)
+    resource = EmulatorSpotifyResource(albums_per_day=12, dev_mode=True)
     with resource.build_client() as client:
-        assert resource.snapshot_date(DAY) == DAY
+        assert resource.select_snapshot_day(DAY) == DAY
         pages = list(client.iter_new_release_pages())
     assert {page.kind for page in pages} == {"search_new"}
     assert len(release_items(pages)) == 12
     with pytest.raises(SpotifyConfigError, match="embedded emulator runs only"):
-        resource.snapshot_date(DAY)  # stopped with the client
+        resource.select_snapshot_day(DAY)  # stopped with the client
 
 
 def test_the_resource_works_inside_dagster_with_the_embedded_emulator() -> None:
     @dg.asset
     def fetched(spotify: SpotifyResource) -> dg.MaterializeResult:
-        assert spotify.snapshot_date(DAY) == DAY
+        assert spotify.select_snapshot_day(DAY) == DAY
         client = spotify.get_client()
         releases = list(client.iter_new_release_pages())
         albums = [AlbumRef(item["id"], item["total_tracks"]) for item in release_items(releases)]
@@ -74,7 +82,7 @@ def test_the_resource_works_inside_dagster_with_the_embedded_emulator() -> None:
             metadata={"album_ids": [a.id for a in albums], "tracks": sum(map(len, tracks.values())), **client.stats()}
         )
 
-    resource = SpotifyResource(emulator_seed=7, emulator_albums_per_day=30, client_id="my-id", client_secret="my-secret")
+    resource = EmulatorSpotifyResource(seed=7, albums_per_day=30, client_id="my-id", client_secret="my-secret")
     result = dg.materialize([fetched], resources={"spotify": resource})
     assert result.success
     metadata = result.asset_materializations_for_node("fetched")[0].metadata

@@ -15,7 +15,7 @@ from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.tracks import raw_album_tracks
 from spotify_assets.checks.table_checks import table_quality_checks
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
-from spotify_assets.resources.spotify import SpotifyResource
+from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.schema import TABLES
@@ -28,13 +28,12 @@ PLATFORM = [raw_new_releases, raw_album_tracks, spotify_tables, table_quality_ch
 def spotify_for(emulator: SpotifyEmulator, **overrides: Any) -> SpotifyResource:
     config = EmulatorConfig()
     settings = dict(
-        backend="emulator",
         api_base_url=emulator.api_base_url,
         token_url=emulator.token_url,
         client_id=config.client_id,
         client_secret=config.client_secret,
     )
-    return SpotifyResource(**{**settings, **overrides})
+    return EmulatorSpotifyResource(**{**settings, **overrides})
 
 
 def platform_resources(

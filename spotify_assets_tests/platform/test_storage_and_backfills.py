@@ -12,9 +12,10 @@ from typing import Any
 import boto3
 from dagster_aws.s3 import S3Resource
 
-from spotify_assets.emulator import SpotifyEmulator
+from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
+from spotify_assets.resources.spotify import SpotifyApiResource
 from spotify_assets.resources.storage import RawStorageResource
-from spotify_assets_tests.platform.conftest import DAY, materialize_day, spotify_for, table_counts, table_fingerprints
+from spotify_assets_tests.platform.conftest import DAY, materialize_day, table_counts, table_fingerprints
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -44,7 +45,11 @@ def test_raw_lands_in_s3_under_hive_paths_and_tables_match_local(
 
 def real_api_semantics(emulator: SpotifyEmulator) -> Any:
     """The 'spotify' backend pointed at the emulator: it only ever serves today's snapshot."""
-    return spotify_for(emulator, backend="spotify")
+    config = EmulatorConfig()
+    return SpotifyApiResource(
+        api_base_url=emulator.api_base_url, token_url=emulator.token_url,
+        client_id=config.client_id, client_secret=config.client_secret,
+    )
 
 
 def test_past_date_without_raw_fails_clearly_instead_of_mislabelling_today(

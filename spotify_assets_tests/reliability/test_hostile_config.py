@@ -90,7 +90,7 @@ def test_bad_numbers_in_the_environment_are_refused_by_name(variable: str, value
     if not value:
         resources_from_env({variable: value})
         return
-    with pytest.raises(SettingsError, match=rf"^{variable} must be (int|float) >= "):
+    with pytest.raises(SettingsError, match=rf"^{variable} must be (an integer|a number) (>=|>) "):
         resources_from_env({variable: value})
 
 
@@ -107,5 +107,43 @@ def test_cli_with_a_bad_setting_exits_2_naming_the_variable_before_any_work(tmp_
     command = [sys.executable, "-m", "spotify_assets.cli", "run", "--date", DAY.isoformat()]
     done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2, done.stdout + done.stderr
-    assert "SPOTIFY_MAX_WORKERS must be int >= 1, got 'lots'" in done.stderr
+    assert "SPOTIFY_MAX_WORKERS must be an integer >= 1, got 'lots'" in done.stderr
     assert not any(tmp_path.iterdir()), "nothing may be written on a configuration error"
+
+
+BAD_ENVIRONMENT = [
+    ("SPOTIFY_ASSETS_START_DATE", "yesterday", "SPOTIFY_ASSETS_START_DATE must be a date written YYYY-MM-DD"),
+    ("SPOTIFY_ASSETS_START_DATE", "20260101", "SPOTIFY_ASSETS_START_DATE must be a date written YYYY-MM-DD"),
+    ("SPOTIFY_RAW_S3_BUCKET", "s3://my_bucket/raw", "SPOTIFY_RAW_S3_BUCKET must be an S3 bucket name"),
+    ("SPOTIFY_RAW_S3_PREFIX", "../up", "SPOTIFY_RAW_S3_PREFIX must be a key prefix"),
+]
+
+
+def _environment(tmp_path: Path, variable: str, value: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPOTIFY_")}
+    return {**env, "DAGSTER_HOME": str(tmp_path), "SPOTIFY_ASSETS_DATA_DIR": str(tmp_path / "data"), variable: value}
+
+
+@pytest.mark.parametrize(("variable", "value", "message"), BAD_ENVIRONMENT)
+def test_cli_names_a_bad_variable_in_one_line_before_any_work(tmp_path: Path, variable: str, value: str, message: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "spotify_assets.cli", "run", "--date", "2026-11-21"],
+        env=_environment(tmp_path, variable, value), capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.startswith(f"spotify-assets: configuration error: {message}"), done.stderr
+    assert "Traceback" not in done.stderr and done.stdout == ""
+    assert not (tmp_path / "data").exists(), "nothing may be written before the configuration is accepted"
+
+
+def test_code_location_load_error_names_the_variable(tmp_path: Path) -> None:
+    """The UI shows what loading the workspace raised; `dagster definitions validate` loads it the same way."""
+    repo = Path(__file__).resolve().parents[2]
+    variable, value, message = BAD_ENVIRONMENT[0]
+    done = subprocess.run(
+        [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-w", str(repo / "workspace.yaml")],
+        env=_environment(tmp_path, variable, value), cwd=repo, capture_output=True, text=True, timeout=180,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode != 0, output
+    assert f"SettingsError: {message}" in output and repr(value) in output, output

@@ -14,6 +14,10 @@ buffers are mapped and unmapped as they come and go, and the heaps only hold sma
 setting is process-wide, is the documented ``mallopt(M_MMAP_THRESHOLD)`` knob (the same as
 ``MALLOC_MMAP_THRESHOLD_=131072`` in the environment), and only changes where large blocks live.
 An explicit ``MALLOC_*`` environment setting wins: then nothing is changed here.
+
+Being process-wide, it is set by the entry points (``configure_process``: the CLI, the code
+location's ``definitions`` module that every Dagster process loads, the benchmark workers), never
+as a side effect of constructing a client.
 """
 
 from __future__ import annotations
@@ -53,3 +57,12 @@ def pin_mmap_threshold(threshold_bytes: int) -> bool:
             return False
         _pinned = threshold_bytes
         return True
+
+
+# glibc's own default threshold: large buffers are mapped and unmapped as they come and go.
+DEFAULT_MMAP_THRESHOLD = 128 * 1024
+
+
+def configure_process() -> bool:
+    """What an entry point calls once: keep large response buffers out of the threads' heaps."""
+    return pin_mmap_threshold(DEFAULT_MMAP_THRESHOLD)

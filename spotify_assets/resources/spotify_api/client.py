@@ -16,7 +16,6 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from spotify_assets.resources.spotify_api.allocator import pin_mmap_threshold
 from spotify_assets.resources.spotify_api.auth import AccessToken, TokenCache, parse_token_reply
 from spotify_assets.resources.spotify_api.batching import (
     TRACKS_PAGE_LIMIT,
@@ -59,9 +58,6 @@ class SpotifyClient:
             )
         self.settings = settings
         self._log = log or logging.getLogger(__name__)
-        if settings.malloc_mmap_threshold is not None:
-            # Large response buffers otherwise fragment the worker threads' heaps: see allocator.py.
-            pin_mmap_threshold(settings.malloc_mmap_threshold)
         self._counters = Counters()
         self._transport = Transport(settings, self._counters, self._log)
         self._tokens = TokenCache(self._fetch_token, settings.token_refresh_margin_s)

@@ -34,9 +34,6 @@ class ClientSettings:
     # are waited out as they come). Spotify publishes no number; set it to what the app is granted.
     rate_limit_requests: int | None = None
     rate_limit_window_s: float = 30.0  # Spotify's window is a rolling 30 s
-    # glibc's mmap threshold, pinned so large response buffers do not fragment the per-thread
-    # heaps (see allocator.py); None leaves the process's allocator alone.
-    malloc_mmap_threshold: int | None = 128 * 1024
 
     def __post_init__(self) -> None:
         """Fail at construction, with the setting's name, rather than with an odd HTTP error later.
@@ -55,8 +52,6 @@ class ClientSettings:
             raise SpotifyConfigError(f"rate_limit_requests must be at least 1 or None, got {self.rate_limit_requests}")
         if self.rate_limit_window_s <= 0:
             raise SpotifyConfigError(f"rate_limit_window_s must be positive, got {self.rate_limit_window_s}")
-        if self.malloc_mmap_threshold is not None and self.malloc_mmap_threshold < 0:
-            raise SpotifyConfigError(f"malloc_mmap_threshold must be >= 0 or None, got {self.malloc_mmap_threshold}")
 
     @property
     def api_origin(self) -> str:
