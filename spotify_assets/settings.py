@@ -132,7 +132,7 @@ def alert_webhook_from_env(env: Mapping[str, str] = os.environ) -> AlertWebhookR
     if url is not None and not url.startswith(("https://", "http://")):
         # The value itself is never echoed: only its scheme is wrong, and the URL is the secret.
         raise SettingsError("SPOTIFY_ALERT_WEBHOOK_URL must be an http(s) URL (value not shown: it is a secret)")
-    return AlertWebhookResource(url=dg.EnvVar("SPOTIFY_ALERT_WEBHOOK_URL") if url is not None else None)
+    return from_env(AlertWebhookResource, env)
 
 
 def resources_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:

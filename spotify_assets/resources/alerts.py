@@ -17,6 +17,8 @@ import dagster as dg
 import requests
 from pydantic import Field
 
+from spotify_assets.resources.env import env_field
+
 
 class AlertDeliveryError(RuntimeError):
     """The webhook did not accept the alert (the message says why, never the URL)."""
@@ -25,7 +27,9 @@ class AlertDeliveryError(RuntimeError):
 class AlertWebhookResource(dg.ConfigurableResource):
     """A Slack-compatible incoming webhook; without a URL, alerts are logged as not sent."""
 
-    url: str | None = Field(default=None, repr=False, description="Incoming-webhook URL (SPOTIFY_ALERT_WEBHOOK_URL); a secret")
+    url: str | None = env_field(
+        None, env="SPOTIFY_ALERT_WEBHOOK_URL", description="Slack-compatible incoming-webhook URL, a secret", secret=True, repr=False
+    )
     timeout_s: float = Field(default=10.0, description="Connect and read timeout of the POST")
 
     @property

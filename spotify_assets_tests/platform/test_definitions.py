@@ -95,3 +95,9 @@ def test_loading_the_definitions_warns_of_nothing_deprecated_or_superseded() -> 
     # What is left is the preview/beta APIs we chose (named in pyproject's filterwarnings), nothing else.
     accepted = ("partitions_def on an AssetCheckSpec", "build_column_schema_change_checks")
     assert all(any(a in line for a in accepted) for line in lines), "\n".join(lines)
+
+
+def test_alert_webhook_url_stays_an_env_var_reference() -> None:
+    resource = resources_from_env({"SPOTIFY_ALERT_WEBHOOK_URL": "https://hooks.example/services/T0/B0/secretpart"})["alert_webhook"]
+    assert isinstance(resource.url, dg.EnvVar) and resource.url == "SPOTIFY_ALERT_WEBHOOK_URL"
+    assert resources_from_env({})["alert_webhook"].url is None

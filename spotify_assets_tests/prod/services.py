@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
 import yaml
 
 from spotify_assets_tests.e2e.conftest import REPO, DagsterServer, free_port, sigint_not_ignored, stop
@@ -97,9 +98,22 @@ class Topology:
         )
 
     def stop(self, name: str) -> None:
+        """SIGTERM, then SIGKILL, to the service's process group; then SIGKILL to any descendant
+        that had moved to a group of its own (a run worker may), so nothing outlives the smoke."""
         process = self.processes.pop(name, None)
-        if process is not None:
-            stop(process, grace_s=10)
+        if process is None:
+            return
+        try:
+            descendants = psutil.Process(process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            descendants = []
+        stop(process, grace_s=10)
+        for child in descendants:
+            try:
+                child.kill()
+            except psutil.NoSuchProcess:
+                pass
+        psutil.wait_procs(descendants, timeout=5)
 
     def stop_all(self) -> None:
         # Webserver and daemon first (they call the code server), the code server (and the run
