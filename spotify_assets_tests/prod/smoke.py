@@ -266,31 +266,27 @@ class Smoke:
             assert rerun_status == "SUCCESS", f"rerun {rerun} of {day}: {rerun_status}"
             after = self.fingerprints(day)
             assert after == before, f"{day} rows differ after the rerun: {before} -> {after}"
-        say(f"proof 4/5 daemon SIGKILLed during run {run_id[:8]} ({status_at_kill}; run worker {worker_group}) "
+        say(f"proof 4/5 daemon SIGKILLed during run {run_id[:8]} ({status_at_kill}; {worker_group}) "
             f"and restarted: the run ended "
             f"{ended}; rerun {rerun[:8]} SUCCESS, {day} rows identical ({sum(c for c, _ in after.values())} rows) "
             f"({self.timings['daemon_kill']:.0f}s)")
 
     def run_worker_group(self) -> str:
-        """Which service started the run worker (``dagster api execute_run``), and whether it stays
-        in that service's process group (then stopping the service's group stops it too)."""
+        """Where the run worker lives: which service's processes have children (the gRPC code
+        server starts run workers as child processes), and whether those stay in its group."""
         import psutil
 
-        # Only descendants of our services: other Dagster processes may run on the same machine.
-        services = {process.pid: name for name, process in self.topology.processes.items()}
-        for process in psutil.process_iter(["cmdline"]):
-            if "execute_run" not in " ".join(process.info["cmdline"] or []):
-                continue
+        found = []
+        for name, service in self.topology.processes.items():
             try:
-                ancestors = [parent.pid for parent in process.parents()]
-                group = os.getpgid(process.pid)
+                children = psutil.Process(service.pid).children(recursive=True)
+                groups = {os.getpgid(child.pid) for child in children}
             except (psutil.Error, ProcessLookupError):
                 continue
-            for pid in ancestors:
-                if pid in services:
-                    where = "its process group" if group == pid else f"its own process group {group}"
-                    return f"started by the {services[pid]}, in {where}"
-        return "not found (the run had finished)"
+            if children:
+                where = "its process group" if groups == {service.pid} else f"process groups {sorted(groups)}"
+                found.append(f"{len(children)} child process(es) of the {name}, in {where}")
+        return "; ".join(found) or "no child processes (the run had finished)"
 
     def failure_alert(self, dagster: Dagster, webhook: Any) -> None:
         closed = f"http://127.0.0.1:{free_port()}/v1"
