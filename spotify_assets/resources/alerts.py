@@ -24,7 +24,7 @@ class AlertDeliveryError(RuntimeError):
     """The webhook did not accept the alert (the message says why, never the URL)."""
 
 
-class AlertWebhookResource(dg.ConfigurableResource):
+class AlertWebhookResource(dg.ConfigurableResource["AlertWebhookResource"]):
     """A Slack-compatible incoming webhook; without a URL, alerts are logged as not sent."""
 
     url: str | None = env_field(
