@@ -75,3 +75,11 @@ dev: $(STAMP)
 clean:
 	rm -rf $(VENV) data
 	git clean -fdX dagster_home
+
+# Lint, format and type checks over the whole package (issue 13; configuration in pyproject.toml).
+# Not yet part of `make test`: spotify_assets_tests/code checks the modules already brought up to them.
+.PHONY: lint
+lint: $(STAMP)
+	$(BIN)/ruff check spotify_assets
+	$(BIN)/ruff format --check spotify_assets
+	$(BIN)/mypy

@@ -66,7 +66,7 @@ def minimal_requests(emu, n: int) -> dict:
     """Fewest requests that can fetch the day: token + listing pages of 50 + albums?ids= batches of 20
     + one extra page per 50 tracks beyond the first 50 of each album."""
     catalog = emu.catalog
-    ids = catalog.new_release_ids(DAY)
+    ids = catalog.new_release_ids(DAY, "US")  # our client lists for market=US (the default)
     extra = sum(max(0, math.ceil(catalog.total_tracks(i, DAY) / PAGE) - 1) for i in ids)
     tracks = sum(catalog.total_tracks(i, DAY) for i in ids)
     return {"ours": 1 + math.ceil(n / PAGE) + math.ceil(n / BATCH) + extra,

@@ -10,15 +10,17 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Protocol
 
 from spotify_assets import raw_layout as layout
-from spotify_assets.raw_layout import AlbumTracksEntry, ReleaseManifest, TracksManifest
+from spotify_assets.raw_layout import AlbumTracksEntry, ReleaseManifest, TracksManifest, UnavailableEntry
 from spotify_assets.resources.spotify_api import AlbumRef, RawPage
+from spotify_assets.resources.spotify_api.models import ALBUM_UNAVAILABLE
 from spotify_assets.resources.storage import RawStore
 from spotify_assets.transform.releases import RawDataError, album_refs_from_release_pages, plan_track_fetch
+from spotify_assets.transform.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE, check_unavailable_share
 
 log = logging.getLogger(__name__)
 
@@ -110,30 +112,49 @@ def land_album_tracks(
     source: str,
     albums: list[AlbumRef],
     known: Mapping[str, AlbumTracksEntry],
+    *,
+    max_unavailable_share: float = DEFAULT_MAX_UNAVAILABLE_SHARE,
+    market: str = "US",
 ) -> TracksManifest:
-    """Fetch tracks for albums not landed before (or whose track count changed), reuse the rest."""
+    """Fetch tracks for albums not landed before (or whose track count changed), reuse the rest.
+
+    Albums the API would not serve (null in ``albums?ids=``, 404) are recorded in the manifest's
+    ``unavailable`` instead of failing the day, unless there are more than
+    ``max_unavailable_share`` of the day's albums."""
     plan = plan_track_fetch(albums, known)
     log.info("tracks for %s: %d albums to fetch, %d reused from earlier days", day, len(plan.to_fetch), len(plan.reused))
     keys_by_album: dict[str, list[str]] = defaultdict(list)
+    unavailable: dict[str, UnavailableEntry] = {}
     for page in client.iter_album_track_pages(plan.to_fetch):
+        for gone in page.unavailable:
+            unavailable.setdefault(gone.album_id, UnavailableEntry(gone.endpoint, gone.status, gone.message, gone.url))
+        if page.kind == ALBUM_UNAVAILABLE:
+            continue
         key = _page_key(day, page)
         store.write(key, page.body)
         for album_id in _albums_in_page(page):
             keys_by_album[album_id].append(key)
-    missing = [album.id for album in plan.to_fetch if album.id not in keys_by_album]
+    for album_id in unavailable:  # pulled mid-fetch (a later page 404'd): what came is incomplete
+        keys_by_album.pop(album_id, None)
+    missing = [album.id for album in plan.to_fetch if album.id not in keys_by_album and album.id not in unavailable]
     if missing:
         raise RawDataError(
             f"the API returned no tracks for {len(missing)} of {len(plan.to_fetch)} albums of {day} "
             f"(first: {', '.join(missing[:5])}); pages received are kept under {store.uri(layout.partition_prefix(layout.ALBUM_TRACKS, day))}"
         )
+    check_unavailable_share(day, unavailable, len(albums), max_unavailable_share, market)
+    if unavailable:
+        log.warning("tracks for %s: %d listed albums unavailable: %s", day, len(unavailable), ", ".join(sorted(unavailable)))
     entries = dict(plan.reused)
     for album in plan.to_fetch:
-        entries[album.id] = AlbumTracksEntry(album.total_tracks, day.isoformat(), sorted(keys_by_album[album.id]))
+        if album.id not in unavailable:
+            entries[album.id] = AlbumTracksEntry(album.total_tracks, day.isoformat(), sorted(keys_by_album[album.id]))
     manifest = TracksManifest(
         snapshot_date=day.isoformat(),
         source=source,
         fetched_at=utc_now(),
-        albums={album.id: entries[album.id] for album in albums},
+        albums={album.id: entries[album.id] for album in albums if album.id in entries},
+        unavailable={album.id: unavailable[album.id] for album in albums if album.id in unavailable},
     )
     store.write(layout.manifest_key(layout.ALBUM_TRACKS, day), manifest.to_json())
     return manifest
@@ -164,10 +185,12 @@ def _albums_in_page(page: RawPage) -> Sequence[str]:
 
 @dataclass(frozen=True)
 class SnapshotKeys:
-    """Raw keys of a committed day: its listing pages and, per album, the keys holding its tracks."""
+    """Raw keys of a committed day: its listing pages and, per album, the keys holding its tracks;
+    and the listed albums the API would not serve (no keys: they have no tracks)."""
 
     release_pages: list[str]
     album_keys: dict[str, list[str]]
+    unavailable: dict[str, UnavailableEntry] = field(default_factory=dict)
 
     def track_keys(self) -> list[str]:
         return sorted({key for keys in self.album_keys.values() for key in keys})
@@ -182,4 +205,5 @@ def snapshot_keys(store: RawStore, day: date) -> SnapshotKeys:
             f"no committed raw {missing} snapshot for {day} under "
             f"{store.uri(layout.partition_prefix(missing, day))}; materialize the raw assets for {day} first"
         )
-    return SnapshotKeys(releases.pages, {album: entry.keys for album, entry in tracks.albums.items()})
+    album_keys = {album: entry.keys for album, entry in tracks.albums.items()}
+    return SnapshotKeys(releases.pages, album_keys, dict(tracks.unavailable))

@@ -6,7 +6,8 @@ Layout (Hive-style, so Athena/Glue/DuckDB can partition-prune on ``date``)::
     new_releases/date=YYYY-MM-DD/_manifest.json            written last: the snapshot is complete
     album_tracks/date=YYYY-MM-DD/albums-batch-00000.json   one ``albums?ids=`` response, unchanged
     album_tracks/date=YYYY-MM-DD/tracks-<album>-00050.json one ``albums/{id}/tracks`` page, unchanged
-    album_tracks/date=YYYY-MM-DD/_manifest.json            album -> the raw keys holding its tracks
+    album_tracks/date=YYYY-MM-DD/_manifest.json            album -> the raw keys holding its tracks,
+                                                           and the albums the API would not serve
 
 Keys are deterministic, so a rerun overwrites instead of duplicating; the manifest is the commit
 marker, so pages of a killed run stay on disk (nothing lost) but are never half-read.
@@ -91,13 +92,25 @@ class AlbumTracksEntry:
 
 
 @dataclass
+class UnavailableEntry:
+    """A listed album the API would not serve that day (pulled, or not in the market): what it said."""
+
+    endpoint: str  # "albums" (albums?ids= answered null) or "albums/{id}/tracks" (404)
+    status: int
+    message: str
+    url: str  # the request, token-free
+
+
+@dataclass
 class TracksManifest:
-    """Every album of a day mapped to the raw keys holding its tracks (fetched that day or reused)."""
+    """Every available album of a day mapped to the raw keys holding its tracks (fetched that day
+    or reused), and the listed albums the API would not serve (``unavailable``: no tracks)."""
 
     snapshot_date: str
     source: str
     fetched_at: str
     albums: dict[str, AlbumTracksEntry] = field(default_factory=dict)
+    unavailable: dict[str, UnavailableEntry] = field(default_factory=dict)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=1).encode()
@@ -106,7 +119,9 @@ class TracksManifest:
     def from_json(cls, body: bytes) -> TracksManifest:
         data: dict[str, Any] = json.loads(body)
         albums = {album_id: AlbumTracksEntry(**entry) for album_id, entry in data.pop("albums").items()}
-        return cls(albums=albums, **data)
+        # Manifests written before unavailable albums were recorded have no such field.
+        unavailable = {album_id: UnavailableEntry(**entry) for album_id, entry in data.pop("unavailable", {}).items()}
+        return cls(albums=albums, unavailable=unavailable, **data)
 
     def fetched_here(self) -> int:
         return sum(entry.fetched_on == self.snapshot_date for entry in self.albums.values())

@@ -25,6 +25,7 @@ from typing import Any
 import duckdb
 
 from spotify_assets.transform.schema import Column, Table
+from spotify_assets.transform.sql import transaction
 
 RELEASES_WINDOW_DAYS = 14
 TOP_ARTISTS = 10
@@ -205,14 +206,9 @@ def refresh(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> l
     table = analysis.table
     conn.execute(table.create_sql())
     insert = f"INSERT INTO {table.name} ({', '.join(table.column_names)}) {analysis.select_sql}"
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         conn.execute(f"DELETE FROM {table.name} WHERE snapshot_date = ?", [day])
         conn.execute(insert, _params(insert, day))
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return rows_for(conn, analysis, day)
 
 

@@ -1,4 +1,4 @@
-"""Warehouse layer: the five DuckDB tables, rebuilt for a day from its raw snapshot alone."""
+"""Warehouse layer: the DuckDB tables, rebuilt for a day from its raw snapshot alone."""
 
 from collections.abc import Iterator
 from datetime import date
@@ -16,7 +16,8 @@ from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.flatten import RawSnapshotFiles, load_snapshot
-from spotify_assets.transform.schema import TABLES, Table
+from spotify_assets.transform.schema import TABLES, UNAVAILABLE_ALBUMS, Table
+from spotify_assets.transform.unavailable import ensure_unavailable_table, replace_unavailable_albums
 
 PREVIEW_ROWS = 5
 
@@ -30,7 +31,7 @@ TABLE_SPECS = [
         metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
         freshness_policy=FRESHNESS_POLICY,
     )
-    for table in TABLES
+    for table in (*TABLES, UNAVAILABLE_ALBUMS)
 ]
 
 
@@ -38,16 +39,19 @@ TABLE_SPECS = [
 def spotify_tables(
     context: dg.AssetExecutionContext, raw_storage: RawStorageResource, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult]:
-    """One step builds all five tables in one DuckDB transaction, so they always agree on a day."""
+    """One step builds all the tables in one DuckDB transaction, so they always agree on a day."""
     day = partition_date(context)
     store = raw_storage.get_store()
     keys = snapshot_keys(store, day)
     all_keys = [*keys.release_pages, *keys.track_keys()]
     with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
-        counts = load_snapshot(conn, day, local_snapshot_files(keys, dict(zip(all_keys, paths))))
-        previews = {table.name: preview(conn, table, day) for table in TABLES}
+        ensure_unavailable_table(conn)
+        files = local_snapshot_files(keys, dict(zip(all_keys, paths)))
+        counts = load_snapshot(conn, day, files, lambda c: replace_unavailable_albums(c, day, keys.unavailable))
+        counts[UNAVAILABLE_ALBUMS.name] = len(keys.unavailable)
+        previews = {table.name: preview(conn, table, day) for table in (*TABLES, UNAVAILABLE_ALBUMS)}
     context.log.info("tables for %s: %s", day, counts)
-    for table in TABLES:
+    for table in (*TABLES, UNAVAILABLE_ALBUMS):
         yield dg.MaterializeResult(
             asset_key=table.name,
             metadata={

@@ -43,7 +43,11 @@ def raw_album_tracks(
         before = client.stats()
         previous = latest_tracks_manifest_before(store, day)
         known = previous.albums if previous else {}
-        manifest = land_album_tracks(client, store, day, spotify.source, release_albums(store, releases), known)
+        albums = release_albums(store, releases)
+        manifest = land_album_tracks(
+            client, store, day, spotify.source, albums, known,
+            max_unavailable_share=spotify.max_unavailable_share, market=spotify.market,
+        )
         requests = counts_since(before, client.stats())
     else:
         manifest = read_tracks_manifest(store, day)
@@ -52,12 +56,16 @@ def raw_album_tracks(
             raise snapshot_unavailable("album-tracks", day, served, spotify.source, location)
         requests = {}
     fetched = manifest.fetched_here()
-    context.log.info("tracks for %s: %d albums fetched, %d reused", day, fetched, len(manifest.albums) - fetched)
+    context.log.info(
+        "tracks for %s: %d albums fetched, %d reused, %d unavailable",
+        day, fetched, len(manifest.albums) - fetched, len(manifest.unavailable),
+    )
     return dg.MaterializeResult(
         metadata={
             "album_count": len(manifest.albums),
             "albums_fetched": fetched,
             "albums_reused": len(manifest.albums) - fetched,
+            "albums_unavailable": len(manifest.unavailable),
             "raw_objects": len(manifest.all_keys()),
             "source": manifest.source,
             "location": dg.MetadataValue.url(store.uri(partition_prefix(ALBUM_TRACKS, day))),

@@ -13,7 +13,16 @@ from typing import Any
 
 import duckdb
 
-from spotify_assets.transform.schema import ALBUM_ARTISTS, ALBUMS, ARTISTS, TABLES, TRACK_ARTISTS, TRACKS, Table
+from spotify_assets.transform.schema import (
+    ALBUM_ARTISTS,
+    ALBUMS,
+    ARTISTS,
+    TABLES,
+    TRACK_ARTISTS,
+    TRACKS,
+    UNAVAILABLE_ALBUMS,
+    Table,
+)
 
 SAMPLE_ROWS = 5
 
@@ -113,15 +122,53 @@ def tracks_reference_albums(conn: duckdb.DuckDBPyConnection, day: date) -> Check
     return _violations(conn, day, f"SELECT count(*) FROM ({orphans})", orphans, "tracks whose album is missing")
 
 
+def _unavailable(conn: duckdb.DuckDBPyConnection, columns: str = "album_id") -> str:
+    """The day's unavailable albums (none in a warehouse built before that table existed)."""
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [UNAVAILABLE_ALBUMS.name]
+    ).fetchall()[0][0]
+    table = UNAVAILABLE_ALBUMS.name if exists else f"(SELECT * FROM (VALUES (NULL::DATE, NULL::VARCHAR, NULL::VARCHAR, NULL::INTEGER, NULL::VARCHAR, NULL::VARCHAR)) v({', '.join(UNAVAILABLE_ALBUMS.column_names)}) WHERE false)"
+    return f"SELECT {columns} FROM {table} WHERE snapshot_date = $day"
+
+
 def track_counts_match_total(conn: duckdb.DuckDBPyConnection, day: date) -> CheckOutcome:
-    mismatched = """
+    """Albums the API would not serve have no tracks by design: ``listed_albums_available`` reports them."""
+    mismatched = f"""
         SELECT a.album_id, a.total_tracks, count(t.track_id) AS tracks_found
         FROM albums a LEFT JOIN tracks t ON t.album_id = a.album_id AND t.snapshot_date = a.snapshot_date
-        WHERE a.snapshot_date = $day
+        WHERE a.snapshot_date = $day AND a.album_id NOT IN ({_unavailable(conn)})
         GROUP BY a.album_id, a.total_tracks
         HAVING count(t.track_id) <> a.total_tracks"""
     return _violations(
         conn, day, f"SELECT count(*) FROM ({mismatched})", mismatched, "albums whose track count differs from total_tracks"
+    )
+
+
+def listed_albums_available(conn: duckdb.DuckDBPyConnection, day: date) -> CheckOutcome:
+    """WARN: listed albums the API would not serve (pulled, or not in the market), named. A few a
+    day is normal for Spotify; more than SPOTIFY_MAX_UNAVAILABLE_SHARE already failed the raw step."""
+    rows = conn.execute(
+        f"""
+        SELECT u.album_id, a.name, u.status, u.endpoint, u.message
+        FROM ({_unavailable(conn, "album_id, status, endpoint, message")}) u
+        LEFT JOIN albums a ON a.album_id = u.album_id AND a.snapshot_date = $day
+        ORDER BY u.album_id
+        """,
+        {"day": day},
+    ).fetchall()
+    listed = _scalar(conn, "SELECT count(*) FROM albums WHERE snapshot_date = $day", day)
+    if not rows:
+        return CheckOutcome(True, f"all {listed} listed albums were available", {"unavailable": 0})
+    names = [f"{album_id} ({name or '?'}): {status} from {endpoint}" for album_id, name, status, endpoint, _ in rows]
+    return CheckOutcome(
+        False,
+        f"{len(rows)} of {listed} listed albums were unavailable (kept in albums without tracks): " + "; ".join(names),
+        {
+            "unavailable": len(rows),
+            "share": round(len(rows) / listed, 4) if listed else 0.0,
+            "album_ids": [row[0] for row in rows],
+            "answers": [f"{status} from {endpoint}: {message}" for _, _, status, endpoint, message in rows],
+        },
     )
 
 
@@ -162,6 +209,7 @@ class NamedRule:
     name: str
     rule: Rule
     description: str
+    warn_only: bool = False  # a WARN that does not block downstream steps (ERROR and blocking otherwise)
 
 
 def all_rules() -> list[NamedRule]:
@@ -177,6 +225,13 @@ def all_rules() -> list[NamedRule]:
         NamedRule(TRACKS.name, "tracks_reference_albums", tracks_reference_albums, "Every track's album exists"),
         NamedRule(ALBUMS.name, "track_counts_match_total", track_counts_match_total, "Each album has total_tracks tracks"),
         NamedRule(ALBUMS.name, "release_dates_valid", release_dates_valid, "Release dates are valid for their precision"),
+        NamedRule(
+            ALBUMS.name,
+            "listed_albums_available",
+            listed_albums_available,
+            "Every listed album could be fetched (WARN names those pulled or not in the market)",
+            warn_only=True,
+        ),
         NamedRule(ALBUM_ARTISTS.name, "links_reference_known_rows", album_artists_reference_known_rows, "Album and artist exist"),
         NamedRule(TRACK_ARTISTS.name, "links_reference_known_rows", track_artists_reference_known_rows, "Track and artist exist"),
     ]

@@ -1,7 +1,8 @@
 """Asset checks on the DuckDB tables: the rules of ``checks.rules`` run for the materialized day.
 
 All rules run in one step over one connection (one DuckDB lock, one process) and are blocking:
-a day whose tables break a rule fails its run instead of feeding bad rows downstream.
+a day whose tables break a rule fails its run instead of feeding bad rows downstream. The
+exception is a WARN-only rule (unavailable albums): reported, never blocking.
 """
 
 from collections.abc import Iterator
@@ -17,7 +18,11 @@ RULES = all_rules()
 
 CHECK_SPECS = [
     dg.AssetCheckSpec(
-        rule.name, asset=rule.table, description=rule.description, blocking=True, partitions_def=daily_partitions
+        rule.name,
+        asset=rule.table,
+        description=rule.description,
+        blocking=not rule.warn_only,
+        partitions_def=daily_partitions,
     )
     for rule in RULES
 ]
@@ -41,7 +46,7 @@ def table_quality_checks(
                 passed=outcome.passed,
                 description=outcome.description,
                 metadata=outcome.metadata,
-                severity=dg.AssetCheckSeverity.ERROR,
+                severity=dg.AssetCheckSeverity.WARN if rule.warn_only else dg.AssetCheckSeverity.ERROR,
             )
 
 

@@ -26,7 +26,11 @@ MAX_LIMIT = 50
 ALBUM_TRACKS_PAGE = 50  # tracks embedded in an album object
 MAX_IDS_PER_BATCH = 20
 SEARCH_REACH = 1000  # search never pages past offset + limit = 1000
-DEV_MODE_SEARCH_LIMIT = 10
+# Search's 2026 bounds (OpenAPI spec: default 5, maximum 10). A limit up to the usual 50 is still
+# accepted but answered with at most 10 results, as Spotify does; above 50 is a 400.
+SEARCH_DEFAULT_LIMIT = 5
+SEARCH_MAX_RESULTS = 10
+EXPIRED_TOKEN_MESSAGE = "Missing/invalid/expired access token"  # the 2026 wording (was "The access token expired")
 SEARCH_TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audiobook")
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
@@ -103,9 +107,9 @@ def error_response(
     return json_response(status, {"error": {"status": status, "message": message, **extra}}, headers)
 
 
-def token_error_response(error: str, description: str) -> ApiResponse:
-    """The accounts service's (different) error shape."""
-    return json_response(400, {"error": error, "error_description": description})
+def token_error_response(error: str, description: str, status: int = 400) -> ApiResponse:
+    """The accounts service's (different) error shape: ``{"error", "error_description"}``."""
+    return json_response(status, {"error": error, "error_description": description})
 
 
 Handler = Callable[[ApiRequest, dict[str, str]], ApiResponse]
@@ -117,6 +121,7 @@ class Route:
     pattern: re.Pattern[str]
     endpoint: str  # label used in request statistics
     handler: Handler
+    wrong_method: Handler  # the answer to another method on this path
 
 
 @dataclass(frozen=True)
@@ -132,8 +137,11 @@ class Router:
     def __init__(self) -> None:
         self._routes: list[Route] = []
 
-    def add(self, method: str, path_pattern: str, endpoint: str, handler: Handler) -> None:
-        self._routes.append(Route(method, re.compile(path_pattern + r"\Z"), endpoint, handler))
+    def add(
+        self, method: str, path_pattern: str, endpoint: str, handler: Handler, wrong_method: Handler | None = None
+    ) -> None:
+        pattern = re.compile(path_pattern + r"\Z")
+        self._routes.append(Route(method, pattern, endpoint, handler, wrong_method or _method_not_allowed))
 
     def match(self, method: str, path: str) -> RouteMatch | None:
         """None for an unknown path."""
@@ -146,7 +154,7 @@ class Router:
                 wrong_method = route
         if wrong_method is None:
             return None
-        return RouteMatch(wrong_method.endpoint, _method_not_allowed, {})
+        return RouteMatch(wrong_method.endpoint, wrong_method.wrong_method, {})
 
 
 def _method_not_allowed(request: ApiRequest, params: dict[str, str]) -> ApiResponse:
@@ -157,9 +165,11 @@ def not_found(request: ApiRequest, params: dict[str, str]) -> ApiResponse:
     return error_response(404, "Service not found")
 
 
-def parse_paging(query: Mapping[str, str], max_limit: int = MAX_LIMIT) -> tuple[int, int]:
+def parse_paging(
+    query: Mapping[str, str], max_limit: int = MAX_LIMIT, default_limit: int = DEFAULT_LIMIT
+) -> tuple[int, int]:
     """(offset, limit) with Spotify's bounds: limit 1..max_limit (default 20), offset >= 0."""
-    limit = _int_param(query, "limit", DEFAULT_LIMIT, "Invalid limit")
+    limit = _int_param(query, "limit", default_limit, "Invalid limit")
     offset = _int_param(query, "offset", 0, "Invalid offset")
     if not 1 <= limit <= max_limit:
         raise ApiError(400, "Invalid limit")
@@ -224,13 +234,29 @@ class SpotifyApi:
         self._client_secret = client_secret
         self.api_base_url = api_base_url
         self._today = today
+        self._pulled: frozenset[str] = frozenset()
         self.router = Router()
-        self.router.add("POST", r"/api/token", "token", self.token)
+        self.router.add("POST", r"/api/token", "token", self.token, wrong_method=token_method_not_allowed)
         self.router.add("GET", r"/v1/browse/new-releases", "new_releases", self.new_releases)
         self.router.add("GET", r"/v1/albums", "albums_batch", self.albums_batch)
         self.router.add("GET", r"/v1/albums/(?P<album_id>[^/]+)", "album", self.album)
         self.router.add("GET", r"/v1/albums/(?P<album_id>[^/]+)/tracks", "album_tracks", self.album_tracks)
         self.router.add("GET", r"/v1/search", "search", self.search)
+
+    # ----- albums pulled from the catalog ----------------------------------------------------
+
+    @property
+    def pulled(self) -> frozenset[str]:
+        return self._pulled
+
+    def set_pulled(self, album_ids: frozenset[str]) -> None:
+        """Albums taken down after listings were made: listings (cached, as Spotify's lag) still
+        show them, every lookup answers as for unavailable content. Replaced as a whole, so
+        concurrent handlers see the old set or the new one."""
+        self._pulled = frozenset(album_ids)
+
+    def _served(self, album_id: str, market: str | None) -> bool:
+        return album_id not in self._pulled and self.catalog.available_in(album_id, market)
 
     # ----- accounts service -----------------------------------------------------------------
 
@@ -268,7 +294,7 @@ class SpotifyApi:
         if state is TokenState.UNKNOWN:
             return _unauthorized("Invalid access token")
         if state is TokenState.EXPIRED:
-            return _unauthorized("The access token expired")
+            return _unauthorized(EXPIRED_TOKEN_MESSAGE)
         return token
 
     # ----- /v1 endpoints --------------------------------------------------------------------
@@ -278,10 +304,12 @@ class SpotifyApi:
             return error_response(403, "Forbidden")
         day = self._today()
         offset, limit = parse_paging(request.query)
-        ids = self.catalog.new_release_ids(day)
+        market = _market(request)
+        ids = self.catalog.new_release_ids(day, market)
         assembler = JsonAssembler()
         items = [assembler.compact_markets(self.catalog.simplified_album(a, day)) for a in ids[offset : offset + limit]]
-        page = paging_object(self._url("/browse/new-releases"), items, offset, limit, len(ids))
+        # The links keep the market: following them must page through the same market's list.
+        page = paging_object(self._url("/browse/new-releases", market), items, offset, limit, len(ids))
         return assembler.response(200, {"albums": page})
 
     def albums_batch(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
@@ -295,26 +323,27 @@ class SpotifyApi:
             return error_response(400, "Too many ids requested")
         if not all(is_base62_id(album_id) for album_id in album_ids):
             return error_response(400, "Invalid base62 id")
-        day, market, assembler = self._today(), request.query.get("market"), JsonAssembler()
-        return assembler.response(200, {"albums": [self._album_with_tracks(a, day, market, assembler) for a in album_ids]})
+        day, market, assembler = self._today(), _market(request), JsonAssembler()
+        albums = [self._album_with_tracks(a, day, market, assembler) if self._served(a, market) else None for a in album_ids]
+        return assembler.response(200, {"albums": albums})
 
     def album(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
-        album_id, assembler = _checked_album_id(params), JsonAssembler()
-        album = self._album_with_tracks(album_id, self._today(), request.query.get("market"), assembler)
+        album_id, assembler, market = _checked_album_id(params), JsonAssembler(), _market(request)
+        album = self._album_with_tracks(album_id, self._today(), market, assembler) if self._served(album_id, market) else None
         return assembler.response(200, album) if album is not None else error_response(404, "Resource not found")
 
     def album_tracks(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         album_id = _checked_album_id(params)
         offset, limit = parse_paging(request.query)
-        day, market = self._today(), request.query.get("market")
-        total = self.catalog.total_tracks(album_id, day)
+        day, market = self._today(), _market(request)
+        total = self.catalog.total_tracks(album_id, day) if self._served(album_id, market) else None
         if total is None:
             return error_response(404, "Resource not found")
         assembler = JsonAssembler()
         return assembler.response(200, self._tracks_page(album_id, day, market, offset, limit, total, assembler))
 
     def search(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
-        """Only ``tag:new`` album searches find anything: they list today's new releases in order."""
+        """Only ``tag:new`` album searches find anything: albums released in the past two weeks."""
         text = request.query.get("q") or request.query.get("query") or ""
         if not text.strip():
             return error_response(400, "No search query")
@@ -323,13 +352,12 @@ class SpotifyApi:
             return error_response(400, "Missing parameter type")
         if any(t not in SEARCH_TYPES for t in types):
             return error_response(400, "Bad search type field")
-        offset, limit = parse_paging(request.query)
-        if self.dev_mode:
-            limit = min(limit, DEV_MODE_SEARCH_LIMIT)
+        offset, limit = parse_paging(request.query, default_limit=SEARCH_DEFAULT_LIMIT)
+        limit = min(limit, SEARCH_MAX_RESULTS)
         if offset + limit > SEARCH_REACH:
             return error_response(400, "Invalid offset")
-        day = self._today()
-        found = self.catalog.new_release_ids(day) if "tag:new" in text.lower().split() else []
+        day, market = self._today(), _market(request)
+        found = self.catalog.search_new_ids(day, market) if "tag:new" in text.lower().split() else []
         url_for = self._search_url(text, ",".join(types), request.query.get("market"))
         result, assembler = {}, JsonAssembler()
         for search_type in types:
@@ -390,6 +418,16 @@ def _client_credentials(authorization: str | None, form: Mapping[str, str]) -> t
             return "", ""
         return client_id, client_secret
     return form.get("client_id", ""), form.get("client_secret", "")
+
+
+def _market(request: ApiRequest) -> str | None:
+    """The market asked for (``country`` is new-releases' older name for it); None when absent."""
+    return request.query.get("market") or request.query.get("country") or None
+
+
+def token_method_not_allowed(request: ApiRequest, params: dict[str, str]) -> ApiResponse:
+    """The accounts service answers in its own error shape, for a wrong method too."""
+    return token_error_response("invalid_request", f"HTTP method {request.method} is not supported; use POST", 405)
 
 
 def _checked_album_id(params: dict[str, str]) -> str:

@@ -10,10 +10,16 @@ about an album (names, artists, tracks...) is drawn from a random generator seed
 Objects follow the OpenAPI components ``SimplifiedAlbumObject``, ``AlbumObject`` (without
 ``tracks``, which is a paging envelope the server builds) and ``SimplifiedTrackObject``. With
 ``dev_mode=True`` the fields Spotify removed for Development-Mode apps in 2026 are left out.
+
+Markets: most albums are worldwide, some are limited to a few markets. Listings asked for with a
+``market`` leave out albums not available there and list the next available ones instead, so a
+market's new-releases list still holds ``albums_per_day`` albums; without a market nothing is
+left out (what Spotify does for a client-credentials token, which has no country).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import random
@@ -49,6 +55,7 @@ FEATURED_ARTIST_SHARE = 0.25
 EXPLICIT_SHARE = 0.15
 RESTRICTED_MARKETS_SHARE = 0.15
 MAX_RELEASE_LEAD_DAYS = 7  # an album is dated up to a week before it enters the list
+SEARCH_NEW_DAYS = 14  # search ``tag:new``: "albums released in the past two weeks" (Spotify's docs)
 # Albums whose entry day falls outside this range are treated as unknown ids (keeps dates valid).
 MIN_ENTRY_ORDINAL = date(1900, 1, 1).toordinal()
 MAX_ENTRY_ORDINAL = date(9000, 1, 1).toordinal()
@@ -125,6 +132,7 @@ class Catalog:
         # Per-instance caches: a class-level lru_cache would keep every Catalog ever made alive.
         self._release_indices = lru_cache(maxsize=16)(self._compute_release_indices)
         self._release_ids = lru_cache(maxsize=16)(self._compute_release_ids)
+        self._search_new = lru_cache(maxsize=16)(self._compute_search_new_ids)
         self._album_spec = lru_cache(maxsize=32_768)(self._build_album_spec)
         self._track_specs = lru_cache(maxsize=4_096)(self._build_track_specs)
         self._track_credits = lru_cache(maxsize=32_768)(self._draw_track_credits)
@@ -134,9 +142,20 @@ class Catalog:
 
     # ----- public API -------------------------------------------------------------------------
 
-    def new_release_ids(self, day: date) -> list[str]:
-        """The day's new-releases list, newest first; ``albums_per_day`` distinct ids."""
-        return list(self._release_ids(day))
+    def new_release_ids(self, day: date, market: str | None = None) -> list[str]:
+        """The day's new-releases list, newest first; ``albums_per_day`` distinct ids, all of them
+        available in ``market`` when one is given."""
+        return list(self._release_ids(day, _market_key(market)))
+
+    def search_new_ids(self, day: date, market: str | None = None) -> list[str]:
+        """What search ``tag:new`` finds on ``day``: albums released in the past two weeks (from
+        their release date's first day), newest release first, available in ``market`` if given."""
+        return list(self._search_new(day, _market_key(market)))
+
+    def available_in(self, album_id: str, market: str | None) -> bool:
+        """Whether the album may be served in ``market`` (any album, without a market); False for an unknown id."""
+        spec = self._spec_for(album_id)
+        return spec is not None and _available(spec, _market_key(market))
 
     def simplified_album(self, album_id: str, day: date, *, dev_mode: bool = False) -> dict | None:
         """``SimplifiedAlbumObject`` as new-releases and search list it; None for an unknown id."""
@@ -200,18 +219,45 @@ class Catalog:
         stop = spec.total_tracks(day) if limit is None else min(offset + limit, spec.total_tracks(day))
         return [self._track_json(spec, track, dev_mode, market) for track in self._track_specs(spec.index)[offset:stop]]
 
-    def expected_counts(self, day: date) -> dict[str, int]:
-        """Row counts a correct pipeline must produce for the day's new releases and their tracks."""
-        return dict(self._expected_counts(day))
+    def expected_counts(self, day: date, market: str | None = None) -> dict[str, int]:
+        """Row counts a correct pipeline must produce for the day's new releases (as listed for
+        ``market``) and their tracks."""
+        return dict(self._expected_counts(day, _market_key(market)))
 
     # ----- the sliding window ---------------------------------------------------------------
 
-    def _compute_release_indices(self, day: date) -> tuple[int, ...]:
+    def _compute_release_indices(self, day: date, market: str | None) -> tuple[int, ...]:
+        """The window of the index line starting at the day's offset; for a market, its first
+        ``albums_per_day`` albums available there (the window reaches further to make up for
+        the others)."""
         start = day.toordinal() * self.config.daily_shift
-        return tuple(reversed(range(start, start + self.config.albums_per_day)))
+        if market is None:
+            return tuple(reversed(range(start, start + self.config.albums_per_day)))
+        listed = []
+        for index in itertools.count(start):
+            if _available(self._album_spec(index), market):
+                listed.append(index)
+                if len(listed) == self.config.albums_per_day:
+                    return tuple(reversed(listed))
+        raise AssertionError("unreachable: worldwide albums are most of the line")
 
-    def _compute_release_ids(self, day: date) -> tuple[str, ...]:
-        return tuple(self._codec.encode(Kind.ALBUM, index) for index in self._release_indices(day))
+    def _compute_release_ids(self, day: date, market: str | None) -> tuple[str, ...]:
+        return tuple(self._codec.encode(Kind.ALBUM, index) for index in self._release_indices(day, market))
+
+    def _compute_search_new_ids(self, day: date, market: str | None) -> tuple[str, ...]:
+        """Albums listed by ``day`` (entered on one of the past two weeks' days) whose release
+        date's first day is within those two weeks."""
+        oldest = day - timedelta(days=SEARCH_NEW_DAYS - 1)
+        shift, per_day = self.config.daily_shift, self.config.albums_per_day
+        # Index i enters on (i - per_day) // shift + 1: the indices entering from `oldest` to `day`.
+        first, stop = (oldest.toordinal() - 1) * shift + per_day, day.toordinal() * shift + per_day
+        found = [
+            spec
+            for spec in map(self._album_spec, range(max(0, first), stop))
+            if oldest <= _release_start(spec) <= day and _available(spec, market)
+        ]
+        found.sort(key=lambda spec: (_release_start(spec), spec.index), reverse=True)
+        return tuple(spec.id for spec in found)
 
     def _entry_ordinal(self, index: int) -> int:
         """First day whose window contains ``index``."""
@@ -385,10 +431,10 @@ class Catalog:
 
     # ----- expected counts ------------------------------------------------------------------
 
-    def _compute_expected_counts(self, day: date) -> tuple[tuple[str, int], ...]:
+    def _compute_expected_counts(self, day: date, market: str | None) -> tuple[tuple[str, int], ...]:
         artists: set[int] = set()
         album_artists = tracks = track_artists = 0
-        for spec in self._day_specs(day):
+        for spec in self._day_specs(day, market):
             album_artists += len(spec.artists)
             artists.update(spec.artists)
             for credits in self._track_credits(spec.index)[: spec.total_tracks(day)]:
@@ -403,8 +449,23 @@ class Catalog:
             ("track_artists", track_artists),
         )
 
-    def _day_specs(self, day: date) -> Iterator[AlbumSpec]:
-        return (self._album_spec(index) for index in self._release_indices(day))
+    def _day_specs(self, day: date, market: str | None) -> Iterator[AlbumSpec]:
+        return (self._album_spec(index) for index in self._release_indices(day, market))
+
+
+def _market_key(market: str | None) -> str | None:
+    """Markets are ISO codes; Spotify accepts them in either case. Empty means none given."""
+    return market.upper() if market else None
+
+
+def _available(spec: AlbumSpec, market: str | None) -> bool:
+    return market is None or spec.markets is MARKETS or market in spec.markets
+
+
+def _release_start(spec: AlbumSpec) -> date:
+    """The first day the release date can mean (``2026-11`` -> 1 November)."""
+    text = spec.release_date
+    return date.fromisoformat(text + {"day": "", "month": "-01", "year": "-01-01"}[spec.release_date_precision])
 
 
 def _draw_album_type(rng: random.Random) -> str:

@@ -17,6 +17,7 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from http import HTTPStatus
@@ -55,6 +56,9 @@ class EmulatorConfig:
     client_id: str = "emulator-client-id"
     client_secret: str = field(default="emulator-client-secret", repr=False)  # kept out of reprs/logs
     today: date | None = None  # None = the current UTC date
+    # Albums taken down after the listings were made: still listed, but `albums?ids=` answers
+    # null for them and `/albums/{id}` and its tracks 404 (see SpotifyEmulator.pull_albums).
+    pulled_albums: frozenset[str] = frozenset()
     host: str = "127.0.0.1"
     port: int = 0  # 0 = a free port
 
@@ -111,6 +115,7 @@ class SpotifyEmulator:
         self._tokens = TokenStore(self.config.token_ttl_s)
         self._stats = RequestStats()
         self._today = self.config.today
+        self._pulled = frozenset(self.config.pulled_albums)
         self._server: _HttpServer | None = None
         self._thread: threading.Thread | None = None
         self._api: SpotifyApi | None = None
@@ -134,6 +139,7 @@ class SpotifyEmulator:
             api_base_url=f"{self._base_url}/v1",
             today=lambda: self.today,
         )
+        self._api.set_pulled(self._pulled)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever,
@@ -184,6 +190,18 @@ class SpotifyEmulator:
     def set_today(self, day: date | None) -> None:
         """Move the emulator's clock (None follows the real UTC date again)."""
         self._today = day
+
+    @property
+    def pulled_albums(self) -> frozenset[str]:
+        return self._pulled
+
+    def pull_albums(self, album_ids: Iterable[str]) -> None:
+        """Take albums down now, as Spotify does every day: listings made earlier (and cached)
+        still show them, while every lookup answers as for unavailable content. Replaces the
+        set pulled before; an empty list restores every album."""
+        self._pulled = frozenset(album_ids)
+        if self._api is not None:
+            self._api.set_pulled(self._pulled)
 
     @property
     def faults(self) -> FaultConfig:
@@ -269,7 +287,20 @@ class SpotifyEmulator:
         router.add("PUT", r"/_emulator/clock", "admin", self._admin_set_clock)
         router.add("GET", r"/_emulator/faults", "admin", lambda r, p: json_response(200, dataclasses.asdict(self.faults)))
         router.add("PATCH", r"/_emulator/faults", "admin", self._admin_update_faults)
+        router.add("GET", r"/_emulator/pulled", "admin", lambda r, p: self._pulled_response())
+        router.add("PUT", r"/_emulator/pulled", "admin", self._admin_pull)
         return router
+
+    def _pulled_response(self) -> ApiResponse:
+        return json_response(200, {"album_ids": sorted(self.pulled_albums)})
+
+    def _admin_pull(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
+        """Body ``{"album_ids": [...]}``: the albums pulled from now on (``[]`` restores all)."""
+        album_ids = _json_body(request).get("album_ids")
+        if not isinstance(album_ids, list) or not all(isinstance(a, str) for a in album_ids):
+            return error_response(400, "album_ids must be a list of album ids")
+        self.pull_albums(album_ids)
+        return self._pulled_response()
 
     def _admin_reset_stats(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         self.reset_stats()
@@ -373,6 +404,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
         finally:
             self.server.untrack(self.connection)
 
+    _head_request = False
+
     def do_GET(self) -> None:
         request = self._read_request()
         if request is None:
@@ -383,7 +416,22 @@ class _RequestHandler(BaseHTTPRequestHandler):
         else:
             self._send(response)
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+
+    def do_HEAD(self) -> None:
+        """What a GET would answer, headers only (Content-Length included), as HTTP says."""
+        self._head_request, self.command = True, "GET"
+        try:
+            self.do_GET()
+        finally:
+            self._head_request, self.command = False, "HEAD"
+
+    def __getattr__(self, name: str) -> Any:
+        """Any other method reaches the API too (answered 405/404 in its JSON shape), instead of
+        ``BaseHTTPRequestHandler``'s HTML 501."""
+        if name.startswith("do_"):
+            return self.do_GET
+        raise AttributeError(name)
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: request logs are noise in tests and must never carry credentials."""
@@ -415,7 +463,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        self.wfile.write(head + response.body)
+        self.wfile.write(head if self._head_request else head + response.body)
 
     def _reset_connection(self) -> None:
         """Abort with RST (SO_LINGER 0) instead of a FIN: what a crashed proxy looks like."""

@@ -34,6 +34,7 @@ from spotify_assets.emulator import CatalogConfig, EmulatorConfig, FaultConfig, 
 from spotify_assets.resources.env import env_field
 from spotify_assets.resources.spotify_api import ClientSettings, SpotifyClient, SpotifyConfigError, SpotifyError
 from spotify_assets.resources.spotify_api.models import MAX_PAGE_LIMIT
+from spotify_assets.transform.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE
 
 Backend = Literal["emulator", "spotify"]
 # Defaults of the client's behaviour are the pure client's own (ClientSettings), not repeated here.
@@ -118,6 +119,17 @@ class SpotifyResource(dg.ConfigurableResource["SpotifyResource"], ABC):
         gt=0,
         allow_inf_nan=False,
         description="Rolling window of rate_limit_requests (Spotify's is 30 s)",
+    )
+    max_unavailable_share: float = env_field(
+        DEFAULT_MAX_UNAVAILABLE_SHARE,
+        env="SPOTIFY_MAX_UNAVAILABLE_SHARE",
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description=(
+            "Share (0..1) of a day's listed albums that may be unavailable (pulled, not in the market) "
+            "and the day still land; above it the day fails naming them"
+        ),
     )
 
     _client: SpotifyClient | None = PrivateAttr(default=None)

@@ -29,7 +29,7 @@ def album_refs_from_release_pages(pages: Iterable[tuple[str, bytes]]) -> list[Al
     return list(refs.values())
 
 
-def _release_items(where: str, body: bytes) -> list:
+def _release_items(where: str, body: bytes) -> list[object]:
     try:
         document = json.loads(body)
     except ValueError as exc:

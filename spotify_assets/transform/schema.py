@@ -121,3 +121,22 @@ TRACK_ARTISTS = Table(
 
 TABLES: tuple[Table, ...] = (ALBUMS, ARTISTS, ALBUM_ARTISTS, TRACKS, TRACK_ARTISTS)
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+
+# Not in TABLES: it is built from the tracks manifest (not from raw pages) and is normally empty,
+# so the generic per-table rules (has_rows, ...) do not apply to it.
+UNAVAILABLE_ALBUMS = Table(
+    name="unavailable_albums",
+    description=(
+        "Albums listed in the day's new releases that the API would not serve when their tracks were "
+        "fetched (pulled or not in the market): kept in albums, without tracks"
+    ),
+    primary_key=("snapshot_date", "album_id"),
+    columns=(
+        SNAPSHOT,
+        Column("album_id", "VARCHAR", "Spotify album id, as listed"),
+        Column("endpoint", "VARCHAR", "What answered: 'albums' (albums?ids= gave null) or 'albums/{id}/tracks' (404)"),
+        Column("status", "INTEGER", "HTTP status of that answer"),
+        Column("message", "VARCHAR", "What the API said"),
+        Column("url", "VARCHAR", "The request (token-free)"),
+    ),
+)

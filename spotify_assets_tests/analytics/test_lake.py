@@ -251,13 +251,14 @@ def test_athena_ddl_declares_every_column_with_its_athena_type_and_the_date_part
 
 
 def test_staging_left_by_a_killed_export_is_cleaned_up_and_a_live_one_kept(tmp_path: Path) -> None:
-    from spotify_assets.resources.lake import LocalLakeStore
+    from spotify_assets.resources.lake import LAKE
+    from spotify_assets.resources.object_store import LocalObjectStore
 
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
     orphan = tmp_path / f".staging-{dead.stdout.strip()}-abc123" / "albums"
     orphan.mkdir(parents=True)
     live = tmp_path / f".staging-{os.getppid()}-def456"
     live.mkdir()
-    with LocalLakeStore(tmp_path).staging() as folder:
+    with LocalObjectStore(tmp_path, LAKE).staging() as folder:
         assert folder.parent == tmp_path and folder.name.startswith(f".staging-{os.getpid()}-")
     assert not orphan.parent.exists() and live.exists() and not folder.exists()

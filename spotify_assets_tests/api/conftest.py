@@ -81,13 +81,13 @@ def track_ids_by_album(pages: list[RawPage]) -> dict[str, list[str]]:
 
 
 def catalog_track_ids(catalog: Catalog, day: date = DAY) -> dict[str, list[str]]:
-    return {album: [t["id"] for t in catalog.tracks(album, day)] for album in catalog.new_release_ids(day)}
+    return {album: [t["id"] for t in catalog.tracks(album, day)] for album in catalog.new_release_ids(day, "US")}
 
 
 def minimal_request_count(catalog: Catalog, day: date = DAY, page_limit: int = 50) -> int:
     """The fewest requests that can fetch a day in full mode: 1 token, the listing pages, the
     albums?ids= batches of 20, and ceil((total - 50) / 50) extra track pages per long album."""
-    ids = catalog.new_release_ids(day)
+    ids = catalog.new_release_ids(day, "US")
     totals = [catalog.album(album, day)["total_tracks"] for album in ids]
     extra_pages = sum(math.ceil((total - 50) / 50) for total in totals if total > 50)
     return 1 + math.ceil(len(ids) / page_limit) + math.ceil(len(ids) / 20) + extra_pages

@@ -56,7 +56,7 @@ def test_an_external_emulator_has_its_clock_set_over_http(start_emulator: StartE
     assert resource.select_snapshot_day(other_day) == other_day
     with resource.build_client() as client:
         listed = [item["id"] for item in release_items(list(client.iter_new_release_pages()))]
-    assert listed == emulator.catalog.new_release_ids(other_day) != emulator.catalog.new_release_ids(DAY)
+    assert listed == emulator.catalog.new_release_ids(other_day, "US") != emulator.catalog.new_release_ids(DAY, "US")
 
 
 def test_build_client_runs_the_embedded_emulator_without_dagster() -> None:
@@ -65,7 +65,7 @@ def test_build_client_runs_the_embedded_emulator_without_dagster() -> None:
         assert resource.select_snapshot_day(DAY) == DAY
         pages = list(client.iter_new_release_pages())
     assert {page.kind for page in pages} == {"search_new"}
-    assert len(release_items(pages)) == 12
+    assert [item["id"] for item in release_items(pages)] == Catalog(CatalogConfig(albums_per_day=12)).search_new_ids(DAY, "US")
     with pytest.raises(SpotifyConfigError, match="embedded emulator runs only"):
         resource.select_snapshot_day(DAY)  # stopped with the client
 
@@ -87,6 +87,6 @@ def test_the_resource_works_inside_dagster_with_the_embedded_emulator() -> None:
     assert result.success
     metadata = result.asset_materializations_for_node("fetched")[0].metadata
     catalog = Catalog(CatalogConfig(seed=7, albums_per_day=30))
-    assert metadata["album_ids"].value == catalog.new_release_ids(DAY)
-    assert metadata["tracks"].value == sum(len(catalog.tracks(a, DAY)) for a in catalog.new_release_ids(DAY))
+    assert metadata["album_ids"].value == catalog.new_release_ids(DAY, "US")
+    assert metadata["tracks"].value == sum(len(catalog.tracks(a, DAY)) for a in catalog.new_release_ids(DAY, "US"))
     assert metadata["requests"].value > 0 and metadata["token_refreshes"].value == 0

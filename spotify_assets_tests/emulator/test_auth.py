@@ -91,6 +91,6 @@ def test_tokens_expire_after_their_ttl(start_emulator: EmulatorFactory) -> None:
     assert api.get("/browse/new-releases").status_code == 200
     time.sleep(0.4)
     expired = api.get("/browse/new-releases")
-    assert (expired.status_code, expired.json()["error"]["message"]) == (401, "The access token expired")
+    assert (expired.status_code, expired.json()["error"]["message"]) == (401, "Missing/invalid/expired access token")
     assert expired.headers["WWW-Authenticate"].startswith("Bearer")
     assert api.get("/browse/new-releases", token=api.new_token()).status_code == 200

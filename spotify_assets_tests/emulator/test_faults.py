@@ -123,7 +123,7 @@ def test_token_expires_after_every_n_requests(start_emulator: EmulatorFactory) -
     api = faulty_api(start_emulator, expire_token_every=3)
     assert [light_request(api).status_code for _ in range(3)] == [200, 200, 200]
     expired = light_request(api)
-    assert (expired.status_code, expired.json()["error"]["message"]) == (401, "The access token expired")
+    assert (expired.status_code, expired.json()["error"]["message"]) == (401, "Missing/invalid/expired access token")
     api.token = api.new_token()
     assert [light_request(api).status_code for _ in range(4)] == [200, 200, 200, 401]
     assert api.emulator.stats()["faults"]["token_expired"] == 2

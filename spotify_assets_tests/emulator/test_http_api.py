@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -129,12 +130,29 @@ def test_unknown_album_and_unknown_paths(api: ApiClient, schemas: Schemas) -> No
     assert wrong_method.status_code == 405
 
 
-def test_search_tag_new_lists_the_new_releases_in_order(api: ApiClient, schemas: Schemas) -> None:
+def test_search_tag_new_finds_the_albums_released_in_the_past_two_weeks(api: ApiClient, schemas: Schemas) -> None:
+    """Spotify's docs: ``tag:new`` "will return albums released in the past two weeks" — not the
+    new-releases list (which also holds older releases and is per-market curated)."""
     body = api.ok("/search", q="tag:new", type="album", limit=50, market="US")
     schemas.full.assert_valid(body, "responses/SearchItems")
+    assert body["albums"]["limit"] == 10  # the 2026 maximum: 11..50 is answered with 10 at most
     pages = all_pages(api, body["albums"])
-    assert [a["id"] for p in pages for a in p["items"]] == api.emulator.catalog.new_release_ids(DAY)
+    found = [a for p in pages for a in p["items"]]
+    assert [a["id"] for a in found] == api.emulator.catalog.search_new_ids(DAY, "US")
+    assert len(found) == body["albums"]["total"] > 100
+    starts = [date.fromisoformat({"day": d, "month": d + "-01", "year": d + "-01-01"}[p])
+              for d, p in ((a["release_date"], a["release_date_precision"]) for a in found)]
+    assert all(DAY - timedelta(days=13) <= start <= DAY for start in starts)
+    assert starts == sorted(starts, reverse=True)  # newest release first
+    listed = set(api.emulator.catalog.new_release_ids(DAY, "US"))
+    assert set(a["id"] for a in found) != listed and listed - {a["id"] for a in found}  # not a copy
     assert "query=tag%3Anew&type=album" in body["albums"]["next"]
+
+
+def test_search_default_limit_is_five(api: ApiClient) -> None:
+    page = api.ok("/search", q="tag:new", type="album")["albums"]
+    assert (page["limit"], len(page["items"])) == (5, 5)
+    assert page["next"].endswith("offset=5&limit=5")
 
 
 @pytest.mark.parametrize(
@@ -143,7 +161,9 @@ def test_search_tag_new_lists_the_new_releases_in_order(api: ApiClient, schemas:
         ({"type": "album"}, "No search query"),
         ({"q": "tag:new"}, "Missing parameter type"),
         ({"q": "tag:new", "type": "vinyl"}, "Bad search type field"),
-        ({"q": "tag:new", "type": "album", "offset": 990, "limit": 20}, "Invalid offset"),
+        ({"q": "tag:new", "type": "album", "offset": 995, "limit": 10}, "Invalid offset"),
+        ({"q": "tag:new", "type": "album", "offset": -1}, "Invalid offset"),
+        ({"q": "tag:new", "type": "album", "limit": 0}, "Invalid limit"),
     ],
 )
 def test_search_rejects_bad_queries(api: ApiClient, params: dict, message: str) -> None:
@@ -159,8 +179,10 @@ def test_search_for_anything_else_finds_nothing(api: ApiClient, schemas: Schemas
 
 def test_search_never_pages_past_one_thousand(start_emulator: EmulatorFactory) -> None:
     api = ApiClient(start_emulator(catalog=CatalogConfig(albums_per_day=1200)))
-    page = api.ok("/search", q="tag:new", type="album", offset=950, limit=50)["albums"]
-    assert (page["total"], len(page["items"]), page["next"]) == (1200, 50, None)
+    page = api.ok("/search", q="tag:new", type="album", offset=990, limit=10)["albums"]
+    total = len(api.emulator.catalog.search_new_ids(DAY))
+    assert (page["total"], len(page["items"]), page["next"]) == (total, 10, None)
+    assert total > 1000
 
 
 def test_clock_moves_the_new_releases(api: ApiClient) -> None:

@@ -18,7 +18,7 @@ def test_definitions_load_with_every_asset_check_and_schedule() -> None:
     assert keys == {
         "raw_new_releases", "raw_album_tracks", "albums", "artists", "album_artists", "tracks", "track_artists",
         "analytics_releases_per_day", "analytics_top_artists", "analytics_track_duration_distribution",
-        "analytics_explicit_share", "lake_export",
+        "analytics_explicit_share", "lake_export", "unavailable_albums",
     }
     assert defs.resolve_job_def("daily_snapshot_job").partitions_def is not None
     assert defs.resolve_schedule_def("daily_snapshot_job_schedule").cron_schedule == "0 6 * * *"

@@ -12,13 +12,14 @@ import dagster as dg
 from spotify_assets.checks.table_checks import RULES
 from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.landing import read_tracks_manifest
-from spotify_assets.resources.storage import LocalRawStore
+from spotify_assets.resources.object_store import LocalObjectStore
+from spotify_assets.resources.storage import RAW
 from spotify_assets.transform.schema import TABLES_BY_NAME
 from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY, materialize_day, table_counts, table_fingerprints
 
 
 def expected_table_counts(emulator: SpotifyEmulator, day: date) -> dict[str, int]:
-    expected = emulator.catalog.expected_counts(day)
+    expected = emulator.catalog.expected_counts(day, "US")
     return {
         "albums": expected["albums"],
         "artists": expected["artists"],
@@ -51,11 +52,11 @@ def test_second_day_fetches_only_new_or_changed_albums(resources: dict[str, Any]
     assert materialize_day(resources, NEXT_DAY).success
 
     catalog = emulator.catalog
-    before = {a: catalog.album(a, DAY)["total_tracks"] for a in catalog.new_release_ids(DAY)}
+    before = {a: catalog.album(a, DAY)["total_tracks"] for a in catalog.new_release_ids(DAY, "US")}
     changed_or_new = [
-        a for a in catalog.new_release_ids(NEXT_DAY) if before.get(a) != catalog.album(a, NEXT_DAY)["total_tracks"]
+        a for a in catalog.new_release_ids(NEXT_DAY, "US") if before.get(a) != catalog.album(a, NEXT_DAY)["total_tracks"]
     ]
-    manifest = read_tracks_manifest(LocalRawStore(tmp_path / "raw"), NEXT_DAY)
+    manifest = read_tracks_manifest(LocalObjectStore(tmp_path / "raw", RAW), NEXT_DAY)
     assert manifest is not None
     assert 0 < manifest.fetched_here() == len(changed_or_new) < len(manifest.albums)
     assert emulator.stats()["by_endpoint"].get("albums_batch", 0) == math.ceil(len(changed_or_new) / 20)

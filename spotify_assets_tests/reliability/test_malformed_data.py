@@ -18,7 +18,8 @@ from spotify_assets.assets.tables import local_snapshot_files
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
 from spotify_assets.landing import land_album_tracks, land_new_releases, snapshot_keys
 from spotify_assets.resources.spotify_api import AlbumRef, RawPage
-from spotify_assets.resources.storage import LocalRawStore
+from spotify_assets.resources.object_store import LocalObjectStore
+from spotify_assets.resources.storage import RAW
 from spotify_assets.transform.flatten import load_snapshot
 from spotify_assets.transform.releases import RawDataError, album_refs_from_release_pages
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, table_fingerprints
@@ -87,7 +88,7 @@ def test_null_items_are_skipped_and_duplicates_across_pages_kept_once_in_first_p
 
 
 def test_landing_a_bad_page_keeps_every_page_received_and_writes_no_manifest(tmp_path: Path) -> None:
-    store = LocalRawStore(tmp_path)
+    store = LocalObjectStore(tmp_path, RAW)
     good, bad = release_page(album("a"), album("b")), release_page(album("c"), album(None))
     with pytest.raises(RawDataError, match=r"new_releases/date=2026-11-20/page-0001\.json: albums\.items\[1\]\.id"):
         land_new_releases(FakeClient(release_pages(good, bad)), store, DAY, "emulator")
@@ -97,7 +98,7 @@ def test_landing_a_bad_page_keeps_every_page_received_and_writes_no_manifest(tmp
 
 
 def test_landing_non_json_body_keeps_it_byte_for_byte_and_writes_no_manifest(tmp_path: Path) -> None:
-    store = LocalRawStore(tmp_path)
+    store = LocalObjectStore(tmp_path, RAW)
     body = b"<html>502 Bad Gateway</html>"
     with pytest.raises(RawDataError, match=r"page-0000\.json: body is not valid JSON"):
         land_new_releases(FakeClient(release_pages(body)), store, DAY, "emulator")
@@ -106,14 +107,14 @@ def test_landing_non_json_body_keeps_it_byte_for_byte_and_writes_no_manifest(tmp
 
 
 def test_landing_dedupes_albums_repeated_across_pages(tmp_path: Path) -> None:
-    store = LocalRawStore(tmp_path)
+    store = LocalObjectStore(tmp_path, RAW)
     pages = release_pages(release_page(album("a"), album("b")), release_page(album("b"), album("c")))
     manifest = land_new_releases(FakeClient(pages), store, DAY, "emulator")
     assert manifest.album_count == 3 and len(manifest.pages) == 2
 
 
 def test_an_api_failure_mid_listing_keeps_pages_received_and_writes_no_manifest(tmp_path: Path) -> None:
-    store = LocalRawStore(tmp_path)
+    store = LocalObjectStore(tmp_path, RAW)
     good = release_page(album("a"))
     with pytest.raises(ConnectionError):
         land_new_releases(FakeClient(release_pages(good), then_fail=ConnectionError("reset")), store, DAY, "emulator")
@@ -122,7 +123,7 @@ def test_an_api_failure_mid_listing_keeps_pages_received_and_writes_no_manifest(
 
 
 def test_album_batch_of_the_wrong_shape_keeps_the_page_and_writes_no_manifest(tmp_path: Path) -> None:
-    store = LocalRawStore(tmp_path)
+    store = LocalObjectStore(tmp_path, RAW)
     body = json.dumps({"albums": {"a": {}}}).encode()
     page = RawPage("albums_batch", "https://api.example/v1/albums?ids=a", body, batch_index=0)
     with pytest.raises(RawDataError, match=r"albums\?ids=a: expected 'albums' to be a list"):
@@ -132,7 +133,7 @@ def test_album_batch_of_the_wrong_shape_keeps_the_page_and_writes_no_manifest(tm
 
 
 def test_albums_missing_from_the_answers_fail_naming_them_and_write_no_manifest(tmp_path: Path) -> None:
-    store = LocalRawStore(tmp_path)
+    store = LocalObjectStore(tmp_path, RAW)
     body = json.dumps({"albums": [{"id": "a", "tracks": {"items": []}}, None]}).encode()
     page = RawPage("albums_batch", "https://api.example/v1/albums?ids=a,b", body, batch_index=0)
     with pytest.raises(RawDataError, match=r"no tracks for 1 of 2 albums .*first: b"):
@@ -184,13 +185,13 @@ def clean_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def landed_day(clean_day: Path, tmp_path: Path) -> tuple[LocalRawStore, str]:
+def landed_day(clean_day: Path, tmp_path: Path) -> tuple[LocalObjectStore, str]:
     """A private copy of the clean day: its raw store and DuckDB file."""
     folder = Path(shutil.copytree(clean_day, tmp_path / "day"))
-    return LocalRawStore(folder / "raw"), str(folder / "spotify.duckdb")
+    return LocalObjectStore(folder / "raw", RAW), str(folder / "spotify.duckdb")
 
 
-def _reload(store: LocalRawStore, database: str, day: date) -> dict[str, int]:
+def _reload(store: LocalObjectStore, database: str, day: date) -> dict[str, int]:
     keys = snapshot_keys(store, day)
     all_keys = [*keys.release_pages, *keys.track_keys()]
     with store.local_paths(all_keys) as paths, duckdb.connect(database) as conn:
@@ -199,7 +200,7 @@ def _reload(store: LocalRawStore, database: str, day: date) -> dict[str, int]:
 
 @pytest.mark.parametrize("corruption", list(CORRUPTIONS), ids=list(CORRUPTIONS))
 def test_wrong_typed_track_fields_fail_the_load_naming_file_and_field(
-    landed_day: tuple[LocalRawStore, str], corruption: str
+    landed_day: tuple[LocalObjectStore, str], corruption: str
 ) -> None:
     store, database = landed_day
     before = table_fingerprints(database, DAY)
@@ -213,7 +214,7 @@ def test_wrong_typed_track_fields_fail_the_load_naming_file_and_field(
     assert table_fingerprints(database, DAY) == before, "a failed load must leave the day's rows as they were"
 
 
-def test_reloading_an_unchanged_snapshot_is_a_no_op(landed_day: tuple[LocalRawStore, str]) -> None:
+def test_reloading_an_unchanged_snapshot_is_a_no_op(landed_day: tuple[LocalObjectStore, str]) -> None:
     """The control for the test above: the shape checks accept what the API really sends."""
     store, database = landed_day
     before = table_fingerprints(database, DAY)

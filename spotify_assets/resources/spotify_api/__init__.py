@@ -20,7 +20,7 @@ from spotify_assets.resources.spotify_api.errors import (
     SpotifyResponseError,
     SpotifyUnavailableError,
 )
-from spotify_assets.resources.spotify_api.models import AlbumRef, ClientSettings, RawPage
+from spotify_assets.resources.spotify_api.models import AlbumRef, ClientSettings, RawPage, UnavailableAlbum
 
 __all__ = [
     "AlbumRef",
@@ -35,4 +35,5 @@ __all__ = [
     "SpotifyRateLimitError",
     "SpotifyResponseError",
     "SpotifyUnavailableError",
+    "UnavailableAlbum",
 ]

@@ -76,6 +76,13 @@ class TokenCache:
                 self.fetches += 1
             return self._token.value
 
+    def is_fresh(self, token: str) -> bool:
+        """Whether ``token`` is the current token and still within its lifetime: only then is a
+        401 for it a rejection of a valid token rather than a lapse."""
+        with self._lock:
+            current = self._token
+        return current is not None and current.value == token and self._clock() < current.obtained_at + current.lifetime_s
+
     def invalidate(self, rejected: str) -> None:
         """Forget ``rejected`` after a 401, unless another worker already replaced it: eight workers
         seeing the same expired token must lead to one new token, not eight."""

@@ -27,17 +27,26 @@ from spotify_assets.resources.spotify_api.batching import (
 )
 from spotify_assets.resources.spotify_api.concurrency import Outcome, run_streaming
 from spotify_assets.resources.spotify_api.errors import (
+    SpotifyAuthError,
     SpotifyConfigError,
     SpotifyForbiddenError,
     SpotifyResponseError,
+    api_error_message,
     error_for_status,
 )
-from spotify_assets.resources.spotify_api.models import AlbumRef, ClientSettings, RawPage
+from spotify_assets.resources.spotify_api.models import (
+    ALBUM_UNAVAILABLE,
+    AlbumRef,
+    ClientSettings,
+    RawPage,
+    UnavailableAlbum,
+)
 from spotify_assets.resources.spotify_api.paging import NextLinkGuard, next_offset, paging_total, unwrap_paging
 from spotify_assets.resources.spotify_api.stats import Counters
 from spotify_assets.resources.spotify_api.transport import Reply, Transport
 
 PROGRESS_EVERY = 10  # album-track fetches between progress lines
+SEARCH_PAGE_LIMIT = 10  # search's maximum `limit` since 2026 (OpenAPI spec; larger ones get 10 at most)
 # What the client reads from an albums?ids= batch: album ids and each album's tracks.total.
 _BATCH_KEYS = frozenset({"albums", "id", "tracks", "total"})
 
@@ -102,7 +111,8 @@ class SpotifyClient:
                 sent = self._count("requests")
                 self._log.info("album tracks: %d/%d fetches done (%d requests so far)", done, known, sent)
             if outcome.result is not None:
-                self._counters.add("pages")
+                if outcome.result.kind != ALBUM_UNAVAILABLE:
+                    self._counters.add("pages")
                 yield outcome.result
 
     # -- generic access ------------------------------------------------------------------------
@@ -157,7 +167,7 @@ class SpotifyClient:
             first = next(listing)
         except SpotifyForbiddenError:
             self._log.warning("browse/new-releases is forbidden for this app (Development Mode?); using search tag:new")
-            search = {"q": "tag:new", "type": "album", "limit": self.settings.page_limit}
+            search = {"q": "tag:new", "type": "album", "limit": min(self.settings.page_limit, SEARCH_PAGE_LIMIT)}
             return "search_new", self._iter_replies_by_next("search", search, "albums")
         return "new_releases", itertools.chain([first], listing)
 
@@ -190,7 +200,20 @@ class SpotifyClient:
                 self._log.warning("albums?ids= is forbidden for this app (Development Mode?); paging each album's tracks")
             return Outcome(None, per_album_first_pages(batch))
         album_ids, extra_pages = self._read_batch(reply)
-        page = RawPage(kind="albums_batch", url=reply.url, body=reply.body, batch_index=batch.index, album_ids=album_ids)
+        returned = set(album_ids)
+        unavailable = tuple(
+            UnavailableAlbum(album.id, "albums", reply.url, reply.status, "null in the albums?ids= response")
+            for album in batch.albums
+            if album.id not in returned
+        )
+        page = RawPage(
+            kind="albums_batch",
+            url=reply.url,
+            body=reply.body,
+            batch_index=batch.index,
+            album_ids=album_ids,
+            unavailable=unavailable,
+        )
         return Outcome(page, extra_pages)
 
     def _read_batch(self, reply: Reply) -> tuple[tuple[str, ...], list[TrackPage]]:
@@ -214,7 +237,14 @@ class SpotifyClient:
 
     def _fetch_track_page(self, task: TrackPage) -> Outcome[_TrackTask, RawPage]:
         path = f"albums/{quote(task.album_id, safe='')}/tracks"
-        reply = self._get(path, {"offset": task.offset, "limit": TRACKS_PAGE_LIMIT})
+        reply = self._send_get(path, {"offset": task.offset, "limit": TRACKS_PAGE_LIMIT}, json.loads)
+        if reply.status == 404:  # pulled or not in the market: reported, not fatal (see landing)
+            message = api_error_message(reply.body) or "HTTP 404"
+            gone = UnavailableAlbum(task.album_id, "albums/{id}/tracks", reply.url, reply.status, message)
+            return Outcome(RawPage(kind=ALBUM_UNAVAILABLE, url=reply.url, body=reply.body, album_id=task.album_id,
+                                   offset=task.offset, album_ids=(), unavailable=(gone,)))
+        if not 200 <= reply.status < 300:
+            raise error_for_status(reply.status, reply.url, reply.body)
         paging = unwrap_paging(reply.document, None, reply.url)
         page = RawPage(
             kind="album_tracks",
@@ -232,16 +262,35 @@ class SpotifyClient:
     def _get(
         self, path_or_url: str, params: dict[str, Any] | None = None, *, parse: Callable[[bytes], Any] = json.loads
     ) -> Reply:
-        """GET with the bearer token; on a 401 the token is replaced once and the request re-sent."""
-        url = self._api_url(path_or_url)
-        params = self._with_market(url, params)
-        token = self._tokens.get()
-        reply = self._transport.send("GET", url, params=params, headers=_bearer(token), parse=parse)
-        if reply.status == 401:
-            self._tokens.invalidate(token)
-            reply = self._transport.send("GET", url, params=params, headers=_bearer(self._tokens.get()), parse=parse)
+        """GET that raises on any non-2xx reply (see ``_send_get``)."""
+        reply = self._send_get(path_or_url, params, parse)
         if not 200 <= reply.status < 300:
             raise error_for_status(reply.status, reply.url, reply.body)
+        return reply
+
+    def _send_get(self, path_or_url: str, params: dict[str, Any] | None, parse: Callable[[bytes], Any]) -> Reply:
+        """GET with the bearer token, taken right before each send (so one that lapsed during a
+        wait is renewed first); on a 401 the token is replaced once and the request re-sent."""
+        url = self._api_url(path_or_url)
+        params = self._with_market(url, params)
+        sent: list[str] = []
+
+        def authorize() -> dict[str, str]:
+            sent.append(self._tokens.get())
+            return _bearer(sent[-1])
+
+        reply = self._transport.send("GET", url, params=params, authorize=authorize, parse=parse)
+        if reply.status == 401:
+            self._tokens.invalidate(sent[-1])
+            reply = self._transport.send("GET", url, params=params, authorize=authorize, parse=parse)
+            if reply.status == 401 and not self._tokens.is_fresh(sent[-1]):
+                # Not a rejection of a valid token: it lapsed before the reply (tokens shorter
+                # than the waits between taking one and being answered).
+                raise SpotifyAuthError(
+                    f"the access token expired again before {reply.url} answered "
+                    f"({api_error_message(reply.body) or 'HTTP 401'}); the server issues tokens too short-lived "
+                    "for the waits of this run (Retry-After pauses, backoffs)"
+                )
         return reply
 
     def _fetch_token(self, now: float) -> AccessToken:

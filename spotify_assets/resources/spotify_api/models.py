@@ -68,11 +68,25 @@ class AlbumRef:
     total_tracks: int
 
 
+ALBUM_UNAVAILABLE = "album_unavailable"  # RawPage.kind of a 404 for an album's tracks
+
+
+@dataclass(frozen=True, slots=True)
+class UnavailableAlbum:
+    """A listed album the API would not serve (pulled, or not in the market), with what it said."""
+
+    album_id: str
+    endpoint: str  # "albums" (albums?ids=) or "albums/{id}/tracks"
+    url: str  # the request (token-free)
+    status: int
+    message: str
+
+
 @dataclass(frozen=True)
 class RawPage:
     """One API response, exactly as received, with what is needed to file it in the raw store."""
 
-    kind: str  # "new_releases" | "search_new" | "albums_batch" | "album_tracks"
+    kind: str  # "new_releases" | "search_new" | "albums_batch" | "album_tracks" | "album_unavailable"
     url: str  # the request URL (token-free), absolute
     body: bytes = field(repr=False)  # the response body exactly as received (landed unchanged)
     album_id: str | None = None  # for "album_tracks"
@@ -82,6 +96,9 @@ class RawPage:
     # (a batch's albums in order, unavailable ones left out; the one album of a track page).
     # None: not known, read the body.
     album_ids: tuple[str, ...] | None = None
+    # Albums asked for that the API would not serve: a batch's nulls, or the album of a 404
+    # (kind "album_unavailable", whose body is the error and is not landed).
+    unavailable: tuple[UnavailableAlbum, ...] = ()
 
     def json(self) -> Any:
         """The parsed body; parsed on demand so a page in flight holds the bytes only once."""

@@ -79,17 +79,27 @@ class Transport:
             else None
         )
 
-    def send(self, method: str, url: str, *, parse: Callable[[bytes], Any] = json.loads, **request_args: Any) -> Reply:
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        parse: Callable[[bytes], Any] = json.loads,
+        authorize: Callable[[], dict[str, str]] | None = None,
+        **request_args: Any,
+    ) -> Reply:
         """Send until a reply is usable; ``request_args`` are those of ``requests.Request``.
 
         ``parse`` turns a 2xx body into ``Reply.document`` and must raise ``ValueError`` on a body
-        that is not complete JSON (which is then sent for again)."""
+        that is not complete JSON (which is then sent for again). ``authorize`` gives the
+        Authorization header and is asked again right before every send: a token that expired
+        while the request waited (a Retry-After pause, the pacer, a backoff) is renewed first."""
         request = self._session.prepare_request(requests.Request(method, url, **request_args))
         environment = self._session.merge_environment_settings(request.url, {}, None, None, None)
         attempts = self._settings.max_attempts
         for attempt in range(1, attempts + 1):
             try:
-                return self._send_until_not_rate_limited(request, environment, parse)
+                return self._send_until_not_rate_limited(request, environment, parse, authorize)
             except _UnusableBody as problem:
                 if attempt == attempts:
                     raise SpotifyResponseError(f"{request.url}: {problem} (on each of {attempts} attempts)") from None
@@ -103,10 +113,18 @@ class Transport:
         self._session.close()
 
     def _send_until_not_rate_limited(
-        self, request: requests.PreparedRequest, environment: dict[str, Any], parse: Callable[[bytes], Any]
+        self,
+        request: requests.PreparedRequest,
+        environment: dict[str, Any],
+        parse: Callable[[bytes], Any],
+        authorize: Callable[[], dict[str, str]] | None,
     ) -> Reply:
         while True:
             self.gate.wait()
+            if authorize is not None:
+                # After the pause, outside the in-flight limit: renewing the token sends a request
+                # of its own, which must not wait for the slot this one would hold.
+                request.headers.update(authorize())
             response = self._send_once(request, environment)
             if response.status_code != 429:
                 return self._reply(response, str(request.url), parse)
