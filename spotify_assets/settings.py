@@ -13,15 +13,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
 
-import dagster as dg
 # Dagster's own validator, so what passes here is exactly what ScheduleDefinition accepts.
 from dagster._utils.schedules import is_valid_cron_string
 from dagster_aws.s3 import S3Resource
 
 from spotify_assets.configuration import SettingsError
 from spotify_assets.resources.alerts import AlertWebhookResource
-from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.env import from_env
+from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource

@@ -83,8 +83,7 @@ def alert_text(failure: RunFailure, secrets: Iterable[str] = ()) -> str:
     """Slack mrkdwn: job, partition, each failed step with its error, and where to look."""
     lines = [f":red_circle: *{failure.job}* failed for partition *{failure.partition or '(none)'}*"]
     if failure.failed_steps:
-        for failed in failure.failed_steps:
-            lines.append(f"• failed step `{failed.step}`: {_clip(failed.error)}")
+        lines.extend(f"• failed step `{failed.step}`: {_clip(failed.error)}" for failed in failure.failed_steps)
     else:
         lines.append(f"• no step failed; the run did: {_clip(failure.run_error or 'no error recorded')}")
     lines.append(f"run {failure.run_id}" + (f": {failure.run_url}" if failure.run_url else ""))

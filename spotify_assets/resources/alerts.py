@@ -28,7 +28,11 @@ class AlertWebhookResource(dg.ConfigurableResource["AlertWebhookResource"]):
     """A Slack-compatible incoming webhook; without a URL, alerts are logged as not sent."""
 
     url: str | None = env_field(
-        None, env="SPOTIFY_ALERT_WEBHOOK_URL", description="Slack-compatible incoming-webhook URL, a secret", secret=True, repr=False
+        None,
+        env="SPOTIFY_ALERT_WEBHOOK_URL",
+        description="Slack-compatible incoming-webhook URL, a secret",
+        secret=True,
+        repr=False,
     )
     timeout_s: float = Field(default=10.0, description="Connect and read timeout of the POST")
 

@@ -33,7 +33,9 @@ def evaluate_sensor(result: dg.ExecuteInProcessResult, instance: dg.DagsterInsta
     daily_snapshot_failure_alert(context)
 
 
-def test_a_failed_daily_run_posts_job_partition_step_and_error(webhook: Webhook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_daily_run_posts_job_partition_step_and_error(
+    webhook: Webhook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("SPOTIFY_ASSETS_DATA_DIR", str(tmp_path))
     from spotify_assets.definitions import defs
 
@@ -97,7 +99,9 @@ def test_redaction_of_secret_shapes_keeps_the_rest() -> None:
 
 
 def test_alert_text_without_failed_step_reports_the_run_error() -> None:
-    failure = RunFailure(job="daily_snapshot_job", run_id="r1", partition=None, failed_steps=[], run_error="worker died")
+    failure = RunFailure(
+        job="daily_snapshot_job", run_id="r1", partition=None, failed_steps=[], run_error="worker died"
+    )
     assert "no step failed; the run did: worker died" in alert_text(failure)
     one = RunFailure(job="j", run_id="r2", partition="2026-11-01", failed_steps=[FailedStep("s", "E: " + "x" * 2000)])
     assert len(alert_text(one)) < 800, "a long error is clipped"

@@ -63,16 +63,45 @@ class PostgresCluster:
                 os.chown(folder, pg.pw_uid, pg.pw_gid)
         log = (self.root / "initdb.log").open("wb")
         subprocess.run(
-            [*self._as_owner, str(self.bin_dir / "initdb"), "-D", str(data), "-U", self.user, "--auth=trust", "-E", "UTF8", "--no-sync"],
-            check=True, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=120,
+            [
+                *self._as_owner,
+                str(self.bin_dir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                self.user,
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+            check=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
         )
         command = [
-            *self._as_owner, str(self.bin_dir / "postgres"), "-D", str(data), "-h", "127.0.0.1", "-p", str(self.port),
-            "-k", str(sockets), "-F", "-c", "max_connections=200",
+            *self._as_owner,
+            str(self.bin_dir / "postgres"),
+            "-D",
+            str(data),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(self.port),
+            "-k",
+            str(sockets),
+            "-F",
+            "-c",
+            "max_connections=200",
         ]
         self.process = subprocess.Popen(
-            command, stdout=(self.root / "postgres.log").open("wb"), stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
+            command,
+            stdout=(self.root / "postgres.log").open("wb"),
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout_s
         while True:
@@ -91,7 +120,9 @@ class PostgresCluster:
             return
 
     def connect(self, db_name: str | None = None) -> psycopg2.extensions.connection:
-        return psycopg2.connect(host="127.0.0.1", port=self.port, user=self.user, dbname=db_name or self.db_name, connect_timeout=5)
+        return psycopg2.connect(
+            host="127.0.0.1", port=self.port, user=self.user, dbname=db_name or self.db_name, connect_timeout=5
+        )
 
     def env(self) -> dict[str, str]:
         """The variables deploy/dagster.yaml reads. Trust auth ignores the password."""

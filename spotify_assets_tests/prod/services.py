@@ -57,11 +57,28 @@ class Topology:
             # `dagster api grpc` loads the definitions before it serves, so "healthy" means "loaded"
             # (`dagster code-server start` answers health checks while still loading the code).
             "code-server": [
-                str(BIN / "dagster"), "api", "grpc", "-h", "127.0.0.1", "-p", str(self.code_port),
-                "-m", "spotify_assets.definitions", "--location-name", "spotify_assets",
+                str(BIN / "dagster"),
+                "api",
+                "grpc",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.code_port),
+                "-m",
+                "spotify_assets.definitions",
+                "--location-name",
+                "spotify_assets",
             ],
             "daemon": [str(BIN / "dagster-daemon"), "run", "-w", str(self.workspace)],
-            "webserver": [str(BIN / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(self.web_port), "-w", str(self.workspace)],
+            "webserver": [
+                str(BIN / "dagster-webserver"),
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.web_port),
+                "-w",
+                str(self.workspace),
+            ],
         }
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
@@ -69,8 +86,13 @@ class Topology:
         log_path = self.root / f"{name}.{self.starts[name]}.log"
         with log_path.open("wb") as log, sigint_not_ignored():
             process = subprocess.Popen(
-                self.commands()[name], cwd=self.root, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL, start_new_session=True,  # one process group per service
+                self.commands()[name],
+                cwd=self.root,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # one process group per service
             )
         self.processes[name] = process
         return process
@@ -93,8 +115,10 @@ class Topology:
         for name in ("daemon", "webserver"):
             self.start(name)
         return DagsterServer(
-            url=f"http://127.0.0.1:{self.web_port}", process=self.processes["webserver"],
-            log_path=self.root / "webserver.1.log", data_dir=Path(self.env["SPOTIFY_ASSETS_DATA_DIR"]),
+            url=f"http://127.0.0.1:{self.web_port}",
+            process=self.processes["webserver"],
+            log_path=self.root / "webserver.1.log",
+            data_dir=Path(self.env["SPOTIFY_ASSETS_DATA_DIR"]),
         )
 
     def stop(self, name: str) -> None:

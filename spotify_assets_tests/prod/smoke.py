@@ -42,7 +42,9 @@ import dagster as dg
 
 # The preview/beta Dagster APIs the definitions use on purpose say so on import (filtered by name,
 # as the CLI does); the smoke test's output is one line per proof.
-warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
+warnings.filterwarnings(
+    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
+)
 warnings.filterwarnings("ignore", message="Function `build_column_schema_change_checks`", category=dg.BetaWarning)
 
 from spotify_assets.emulator import Catalog, CatalogConfig  # noqa: E402
@@ -62,7 +64,9 @@ SMOKE_SECRET = "prod-smoke-client-secret-3f9a71"  # the emulator accepts it; it 
 RUN_TIMEOUT_S = 240
 START_TIMEOUT_S = 180
 # Timing knobs only, over deploy/dagster.yaml: find a dead run worker within seconds, not a minute.
-INSTANCE_OVERRIDES: dict[str, dict[str, Any]] = {"run_monitoring": {"poll_interval_seconds": 5, "start_timeout_seconds": 120}}
+INSTANCE_OVERRIDES: dict[str, dict[str, Any]] = {
+    "run_monitoring": {"poll_interval_seconds": 5, "start_timeout_seconds": 120}
+}
 
 
 def quick_run_config() -> dict[str, Any]:
@@ -173,8 +177,10 @@ class Smoke:
             # The failure sensor sets its cursor on its first evaluation and alerts on failures
             # after it: wait for that first daemon tick before anything can fail.
             wait_for("the daemon's first tick of the alert sensor", lambda: dagster.sensor_ticks(ALERT_SENSOR), 120)
-        say(f"boot: postgres :{self.cluster.port}, code server :{self.topology.code_port}, daemon, webserver "
-            f":{self.topology.web_port} up ({self.timings['boot']:.0f}s)")
+        say(
+            f"boot: postgres :{self.cluster.port}, code server :{self.topology.code_port}, daemon, webserver "
+            f":{self.topology.web_port} up ({self.timings['boot']:.0f}s)"
+        )
         return dagster
 
     def schedule_tick_and_backfill(self, dagster: Dagster) -> None:
@@ -190,8 +196,11 @@ class Smoke:
             try:
                 tick = wait_for(
                     "a daemon tick of the schedule with a run",
-                    lambda: next((t for t in dagster.schedule_ticks() if t["runIds"] and t["timestamp"] >= started - 1), None),
-                    150, every_s=2,
+                    lambda: next(
+                        (t for t in dagster.schedule_ticks() if t["runIds"] and t["timestamp"] >= started - 1), None
+                    ),
+                    150,
+                    every_s=2,
                 )
             finally:
                 dagster.stop_schedule(state_id)  # one tick proves it; more would only add runs
@@ -202,13 +211,20 @@ class Smoke:
             landed = self.assert_landed(day)
         self.run_ids.append(run_id)
         self.timings["schedule"] = time.monotonic() - t0
-        say(f"proof 1/5 schedule tick evaluated by the daemon: tick at "
+        say(
+            f"proof 1/5 schedule tick evaluated by the daemon: tick at "
             f"{datetime.fromtimestamp(tick['timestamp'], timezone.utc):%H:%M:%S}Z, run {run_id[:8]} SUCCESS, "
-            f"{day} landed ({landed}) ({self.timings['schedule']:.0f}s since the schedule was started)")
+            f"{day} landed ({landed}) ({self.timings['schedule']:.0f}s since the schedule was started)"
+        )
 
     def backfill(self, dagster: Dagster, backfill_id: str, t0: float) -> None:
         with self.timed("backfill"):
-            wait_for("the backfill to finish", lambda: dagster.backfill_status(backfill_id) not in {"REQUESTED"}, RUN_TIMEOUT_S * 2, 2)
+            wait_for(
+                "the backfill to finish",
+                lambda: dagster.backfill_status(backfill_id) not in {"REQUESTED"},
+                RUN_TIMEOUT_S * 2,
+                2,
+            )
             runs = dagster.runs_tagged("dagster/backfill", backfill_id)
             for run in runs:
                 dagster.wait_run(run["runId"], RUN_TIMEOUT_S)
@@ -219,33 +235,42 @@ class Smoke:
             landed = [f"{day} {self.assert_landed(day)}" for day in BACKFILL_DAYS]
         self.run_ids += [run["runId"] for run in runs]
         self.timings["backfill"] = time.monotonic() - t0
-        say(f"proof 2/5 3-day backfill through the daemon: backfill {backfill_id} {status}, every run SUCCESS, "
-            f"{'; '.join(landed)} ({self.timings['backfill']:.0f}s since launch)")
+        say(
+            f"proof 2/5 3-day backfill through the daemon: backfill {backfill_id} {status}, every run SUCCESS, "
+            f"{'; '.join(landed)} ({self.timings['backfill']:.0f}s since launch)"
+        )
 
     def postgres_holds_everything(self) -> None:
         runs = dict(self.sql("SELECT status, count(*) FROM runs GROUP BY status"))
         ours = self.sql("SELECT run_id, status FROM runs WHERE run_id = ANY(%s)", self.run_ids)
         assert {status for _, status in ours} == {"SUCCESS"} and len(ours) == len(self.run_ids), f"runs table: {ours}"
         days = {
-            partition for (partition,) in self.sql(
+            partition
+            for (partition,) in self.sql(
                 "SELECT DISTINCT partition FROM event_logs WHERE dagster_event_type = 'ASSET_MATERIALIZATION' AND run_id = ANY(%s)",
                 self.run_ids,
             )
         }
         assert set(BACKFILL_DAYS) <= days, f"materializations in event_logs cover {sorted(days)}"
         events = self.sql("SELECT count(*) FROM event_logs WHERE run_id = ANY(%s)", self.run_ids)[0][0]
-        checks = dict(self.sql(
-            "SELECT execution_status, count(*) FROM asset_check_executions WHERE run_id = ANY(%s) GROUP BY execution_status",
-            self.run_ids,
-        ))
+        checks = dict(
+            self.sql(
+                "SELECT execution_status, count(*) FROM asset_check_executions WHERE run_id = ANY(%s) GROUP BY execution_status",
+                self.run_ids,
+            )
+        )
         per_run = self.sql(
             "SELECT run_id, count(*) FROM asset_check_executions WHERE run_id = ANY(%s) AND execution_status = 'SUCCEEDED' GROUP BY run_id",
             self.run_ids,
         )
         # PLANNED rows stay for checks a run planned but did not evaluate; none may have FAILED.
-        assert len(per_run) == len(self.run_ids) and "FAILED" not in checks, f"check executions: {checks}, per run {per_run}"
-        say(f"proof 3/5 Postgres holds it: runs {runs}; {events} event_logs rows of our runs, materializations "
-            f"for {len(days)} days; asset_check_executions {checks} across {len(per_run)} runs")
+        assert len(per_run) == len(self.run_ids) and "FAILED" not in checks, (
+            f"check executions: {checks}, per run {per_run}"
+        )
+        say(
+            f"proof 3/5 Postgres holds it: runs {runs}; {events} event_logs rows of our runs, materializations "
+            f"for {len(days)} days; asset_check_executions {checks} across {len(per_run)} runs"
+        )
 
     def daemon_killed_mid_run(self, dagster: Dagster) -> None:
         day = BACKFILL_DAYS[0]
@@ -266,10 +291,12 @@ class Smoke:
             assert rerun_status == "SUCCESS", f"rerun {rerun} of {day}: {rerun_status}"
             after = self.fingerprints(day)
             assert after == before, f"{day} rows differ after the rerun: {before} -> {after}"
-        say(f"proof 4/5 daemon SIGKILLed during run {run_id[:8]} ({status_at_kill}; {worker_group}) "
+        say(
+            f"proof 4/5 daemon SIGKILLed during run {run_id[:8]} ({status_at_kill}; {worker_group}) "
             f"and restarted: the run ended "
             f"{ended}; rerun {rerun[:8]} SUCCESS, {day} rows identical ({sum(c for c, _ in after.values())} rows) "
-            f"({self.timings['daemon_kill']:.0f}s)")
+            f"({self.timings['daemon_kill']:.0f}s)"
+        )
 
     def run_worker_group(self) -> str:
         """Where the run worker lives: which service's processes have children (the gRPC code
@@ -290,21 +317,28 @@ class Smoke:
 
     def failure_alert(self, dagster: Dagster, webhook: Any) -> None:
         closed = f"http://127.0.0.1:{free_port()}/v1"
-        run_config = {**quick_run_config(), "resources": {"spotify": {"config": {"api_base_url": closed, "max_attempts": 1}}}}
+        run_config = {
+            **quick_run_config(),
+            "resources": {"spotify": {"config": {"api_base_url": closed, "max_attempts": 1}}},
+        }
         with self.timed("alert"):
             run_id = dagster.launch(FAILING_DAY, run_config)
             status = dagster.wait_run(run_id, RUN_TIMEOUT_S)
             assert status == "FAILURE", f"the forced failure ended {status}"
-            post = wait_for("the failure alert", lambda: next((p for p in webhook.posts if run_id in p["text"]), None), 120)
+            post = wait_for(
+                "the failure alert", lambda: next((p for p in webhook.posts if run_id in p["text"]), None), 120
+            )
         text, body = post["text"], b"".join(webhook.raw_bodies).decode()
         for expected in (JOB, FAILING_DAY, "failed step `raw_new_releases`", "SpotifyError"):
             assert expected in text, f"the alert lacks {expected!r}: {text}"
         for secret in (SMOKE_SECRET, webhook.url, "hook-secret-part"):
             assert secret not in body, "a secret reached the alert"
         error = text.split("`raw_new_releases`: ", 1)[1].splitlines()[0]
-        say(f"proof 5/5 failure alert delivered for {FAILING_DAY} (run {run_id[:8]} FAILURE) by the daemon's sensor: "
+        say(
+            f"proof 5/5 failure alert delivered for {FAILING_DAY} (run {run_id[:8]} FAILURE) by the daemon's sensor: "
             f"names {JOB}, {FAILING_DAY}, raw_new_releases, error {error[:70]!r}…; no secret in it "
-            f"({self.timings['alert']:.0f}s)")
+            f"({self.timings['alert']:.0f}s)"
+        )
 
 
 def main() -> int:

@@ -19,8 +19,21 @@ DAGSTER_SERVICES = ("code-server", "daemon", "webserver")
 # Compose interpolation: $$, ${VAR}, ${VAR:-default}, ${VAR-default}, ${VAR:?error}, ${VAR?error}, $VAR.
 INTERPOLATION = re.compile(r"\$\$|\$\{[A-Za-z_][A-Za-z0-9_]*(?:(?::?[-?+])[^}]*)?\}|\$[A-Za-z_][A-Za-z0-9_]*")
 SERVICE_KEYS = {
-    "image", "build", "command", "entrypoint", "environment", "env_file", "volumes", "ports", "expose",
-    "healthcheck", "depends_on", "restart", "working_dir", "user", "networks",
+    "image",
+    "build",
+    "command",
+    "entrypoint",
+    "environment",
+    "env_file",
+    "volumes",
+    "ports",
+    "expose",
+    "healthcheck",
+    "depends_on",
+    "restart",
+    "working_dir",
+    "user",
+    "networks",
 }
 
 
@@ -56,7 +69,9 @@ def test_compose_has_the_four_services_with_known_keys_and_valid_interpolation(c
         assert set(service) <= SERVICE_KEYS, f"{name}: unknown keys {set(service) - SERVICE_KEYS}"
         assert "image" in service or "build" in service, f"{name} has neither image nor build"
         for env_value in (service.get("environment") or {}).values():
-            assert isinstance(env_value, str), f"{name}: environment values must be strings (quote numbers): {env_value!r}"
+            assert isinstance(env_value, str), (
+                f"{name}: environment values must be strings (quote numbers): {env_value!r}"
+            )
     for text in strings(compose):
         leftover = INTERPOLATION.sub("", text)
         assert "$" not in leftover, f"malformed interpolation in {text!r}"
@@ -86,7 +101,9 @@ def test_dockerfile_installs_from_the_lock_and_copies_what_exists() -> None:
     assert option(cmd, "-m") == "spotify_assets.definitions"
 
 
-def test_code_server_address_matches_the_workspace_and_the_healthchecks(compose: dict[str, Any], workspace_entry: dict[str, Any]) -> None:
+def test_code_server_address_matches_the_workspace_and_the_healthchecks(
+    compose: dict[str, Any], workspace_entry: dict[str, Any]
+) -> None:
     services = compose["services"]
     assert workspace_entry["host"] in services, "the workspace points at a host that is not a service"
     code_server = services[workspace_entry["host"]]
@@ -106,7 +123,11 @@ def test_code_server_address_matches_the_workspace_and_the_healthchecks(compose:
 
 def test_start_order_waits_for_healthy_dependencies(compose: dict[str, Any]) -> None:
     services = compose["services"]
-    for name, needs in {"code-server": {"postgres"}, "daemon": {"postgres", "code-server"}, "webserver": {"postgres", "code-server"}}.items():
+    for name, needs in {
+        "code-server": {"postgres"},
+        "daemon": {"postgres", "code-server"},
+        "webserver": {"postgres", "code-server"},
+    }.items():
         depends = services[name]["depends_on"]
         assert set(depends) == needs
         for dependency in needs:
@@ -124,7 +145,9 @@ def test_every_instance_variable_is_set_for_every_dagster_service(compose: dict[
         assert needed <= set(env), f"{name} lacks {needed - set(env)}"
         assert env["DAGSTER_PG_HOST"] == "postgres"
         assert (env["DAGSTER_PG_USERNAME"], env["DAGSTER_PG_DB"], env["DAGSTER_PG_PASSWORD"]) == (
-            postgres["POSTGRES_USER"], postgres["POSTGRES_DB"], postgres["POSTGRES_PASSWORD"],
+            postgres["POSTGRES_USER"],
+            postgres["POSTGRES_DB"],
+            postgres["POSTGRES_PASSWORD"],
         )
     assert instance["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"
     assert instance["run_monitoring"]["enabled"] is True

@@ -28,7 +28,11 @@ def test_prod_smoke_proves_the_production_topology() -> None:
         pytest.skip(why)
     result = subprocess.run(
         [sys.executable, "-m", "spotify_assets_tests.prod.smoke"],
-        cwd=REPO, capture_output=True, text=True, timeout=840, stdin=subprocess.DEVNULL,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=840,
+        stdin=subprocess.DEVNULL,
     )
     output = result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()
