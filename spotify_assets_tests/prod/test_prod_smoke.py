@@ -36,7 +36,9 @@ def test_prod_smoke_proves_the_production_topology() -> None:
     )
     output = result.stdout + result.stderr
     lines = result.stdout.strip().splitlines()
-    assert result.returncode == 0 and lines and lines[-1].startswith("prod-smoke: OK"), output[-6000:]
+    # The proof lines and the failure first, then the tail of the services' logs.
+    summary = "\n".join(line for line in lines if line.startswith(("boot:", "proof ", "prod-smoke:")))
+    assert result.returncode == 0 and lines and lines[-1].startswith("prod-smoke: OK"), f"{summary}\n{output[-5000:]}"
     for proof in PROOFS:
         assert any(line.startswith(proof) for line in lines), f"{proof!r} missing:\n{result.stdout}"
     print(result.stdout)  # shown with -s / -rA: the timings
