@@ -25,7 +25,7 @@ def serve_webhook(path: str = "/services/T0000/B0000/hook-secret-part") -> tuple
     state: Webhook
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             state.raw_bodies.append(body)
             state.posts.append(json.loads(body))

@@ -33,7 +33,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -212,13 +212,13 @@ class Smoke:
             run_id = tick["runIds"][0]
             status = dagster.wait_run(run_id, RUN_TIMEOUT_S)
             assert tick["status"] == "SUCCESS" and status == "SUCCESS", f"tick {tick}, run {run_id} {status}"
-            day = datetime.fromtimestamp(tick["timestamp"], timezone.utc).date().isoformat()
+            day = datetime.fromtimestamp(tick["timestamp"], UTC).date().isoformat()
             landed = self.assert_landed(day)
         self.run_ids.append(run_id)
         self.timings["schedule"] = time.monotonic() - t0
         say(
             f"proof 1/5 schedule tick evaluated by the daemon: tick at "
-            f"{datetime.fromtimestamp(tick['timestamp'], timezone.utc):%H:%M:%S}Z, run {run_id[:8]} SUCCESS, "
+            f"{datetime.fromtimestamp(tick['timestamp'], UTC):%H:%M:%S}Z, run {run_id[:8]} SUCCESS, "
             f"{day} landed ({landed}) ({self.timings['schedule']:.0f}s since the schedule was started)"
         )
 
@@ -376,7 +376,7 @@ def main() -> int:
             smoke.postgres_holds_everything()
             smoke.daemon_killed_mid_run(dagster)
             smoke.failure_alert(dagster, webhook)
-        except BaseException as error:  # noqa: BLE001 (also pytest.fail's Failed, SystemExit from a signal)
+        except BaseException as error:
             say(f"prod-smoke: FAILED: {type(error).__name__}: {error}")
             if smoke is not None:
                 say(smoke.topology.log_tails())
