@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 # by `make run` show up in `make dev`.
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: run test dev bench install clean browser postgres prod-smoke lock
+.PHONY: run test dev bench install clean browser fonts dashboard postgres prod-smoke lock
 
 # Installs are exactly requirements.lock (every package pinned, with hashes; the versions the
 # tests ran with), by uv from PyPI (pinned; several times faster than pip), then the project
@@ -33,10 +33,10 @@ lock:
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/spotify-assets run $(if $(DATE),--date $(DATE))
 
-test: $(STAMP) browser postgres
+test: $(STAMP) browser fonts postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The production topology on this machine (Postgres, code server, daemon, webserver); see
@@ -57,6 +57,25 @@ browser:
 	echo "installing chromium (apt-get) for the browser e2e test..."; \
 	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
 	  || echo "notice: apt-get could not install chromium; the browser e2e test will skip"
+
+# Charts and the dashboard draw Korean, Japanese and Chinese names: Debian's fonts-noto-cjk covers
+# CJK and Hangul (DejaVu, bundled with matplotlib, the rest). Installed like chromium above; without
+# it one line is printed, names in those scripts are drawn as boxes and the font test skips.
+NOTO_CJK := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+fonts:
+	@if [ -f $(NOTO_CJK) ] || { command -v fc-list >/dev/null 2>&1 && fc-list | grep -q "Noto Sans CJK"; }; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "notice: no Noto CJK font and no apt-get; CJK/Hangul names will be drawn as boxes"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "notice: no Noto CJK font, and installing one needs root; CJK/Hangul names will be drawn as boxes"; exit 0; fi; \
+	echo "installing fonts-noto-cjk (apt-get) for Korean/Japanese/Chinese names in charts and the dashboard..."; \
+	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; } >/dev/null 2>&1 \
+	  || echo "notice: apt-get could not install fonts-noto-cjk; CJK/Hangul names will be drawn as boxes"
+
+# The trends dashboard (written by `make run`): prints its path and serves its folder on
+# 127.0.0.1 (PORT=8765 by default; Ctrl-C stops). Opening the file directly works as well.
+PORT ?= 8765
+dashboard: $(STAMP)
+	$(BIN)/spotify-assets dashboard --port $(PORT)
 
 # The prod smoke test boots a throwaway cluster from Debian's PostgreSQL server binaries. With
 # none found, install them the way `browser` installs Chromium; else one line, and it skips.

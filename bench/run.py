@@ -218,7 +218,8 @@ def main() -> None:
                    help="skip sequential peers above this N (default: run them at every size)")
     p.add_argument("--rate-limit-sizes", default="2000,10000")
     p.add_argument("--flatten-tracks", type=int, default=1_000_000)
-    p.add_argument("--skip", default="", help="sections to skip: extraction,ratelimit,flatten,dagster")
+    p.add_argument("--dashboard-days", default="14,365", help="history lengths (days) for the dashboard section")
+    p.add_argument("--skip", default="", help="sections to skip: extraction,ratelimit,flatten,dagster,dashboard")
     p.add_argument("--out", default=str(HERE / "results" / "latest"))
     p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="kill a contender after this many seconds")
     p.add_argument("--mem-cap-gib", type=float, default=MEM_CAP_GIB, help="kill a contender above this RSS")
@@ -272,6 +273,12 @@ def main() -> None:
                   f"{fmt(d.get('wall_s'))} | {fmt(d.get('rss_mib'), 0)} |")
         md += ["", "The materialize time includes landing raw JSON on disk, the DuckDB load and 35 asset checks, "
                "on an ephemeral Dagster instance (in-process executor).", ""]
+    if "dashboard" not in skip:
+        import dashboard_bench
+
+        days = [int(d) for d in args.dashboard_days.split(",") if d]
+        results["dashboard"], lines = dashboard_bench.section(days, log, **LIMITS)
+        md += lines
     results["total_s"] = time.perf_counter() - started
     md.append(f"Total benchmark time: {results['total_s']:.0f} s.")
     text = "\n".join(md) + "\n"

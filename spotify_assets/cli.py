@@ -12,6 +12,7 @@ import os
 import sys
 import warnings
 from datetime import date, datetime, timezone
+from pathlib import Path
 
 import dagster as dg
 
@@ -51,6 +52,16 @@ def materialization_summaries(result: dg.ExecuteInProcessResult) -> dict[str, st
         if summary is not None:
             summaries[materialization.asset_key.to_user_string()] = str(summary.value)
     return summaries
+
+
+def materialization_value(result: dg.ExecuteInProcessResult, asset: str, key: str) -> str | None:
+    """One metadata value (as text) of the last materialization of ``asset`` in the run."""
+    found = None
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        if materialization and materialization.asset_key.to_user_string() == asset and key in materialization.metadata:
+            found = str(materialization.metadata[key].value)
+    return found
 
 
 def run(day: date) -> int:
@@ -94,6 +105,13 @@ def run(day: date) -> int:
         print(f"  lake:    {resources['lake'].location}")
         if "lake_export" in summaries:
             print(f"           {summaries['lake_export']}")
+        trends = [name for name in summaries if name.startswith("trend_")]
+        if trends:
+            print(f"  trends:  {len(trends)} DuckDB tables over the history (trend_*), refreshed for {day}")
+        location = materialization_value(result, "trends_dashboard", "location")
+        if location:
+            print(f"  dashboard: {location}")
+            print(f"           {summaries.get('trends_dashboard', '')}")
     passed = len(checks) - len(failed) - len(warned)
     print(f"  checks:  {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     for warning in warned:
@@ -105,12 +123,46 @@ def _warning(evaluation: dg.AssetCheckEvaluation) -> bool:
     return evaluation.severity == dg.AssetCheckSeverity.WARN
 
 
+def dashboard(port: int) -> int:
+    """Print where the dashboard is; serve a local one on 127.0.0.1 until interrupted."""
+    from spotify_assets.dashboard import DASHBOARD_KEY
+    from spotify_assets.dashboard.serve import dashboard_server, server_url
+    from spotify_assets.settings import SettingsError, lake_from_env
+
+    try:
+        lake = lake_from_env()
+    except SettingsError as exc:
+        print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
+        return 2
+    if lake.s3_bucket:
+        print(f"dashboard: s3://{lake.s3_bucket}/{lake.s3_prefix}/{DASHBOARD_KEY} (serve it with S3 static hosting)")
+        return 0
+    path = Path(lake.local_root).resolve() / DASHBOARD_KEY
+    try:
+        server = dashboard_server(path.parent, port)
+    except (FileNotFoundError, OSError) as exc:
+        print(f"spotify-assets: {exc}", file=sys.stderr)
+        return 1
+    print(f"dashboard: {path}")
+    print(f"serving it at {server_url(server)} (Ctrl-C stops)", flush=True)
+    with server:
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="spotify-assets", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser("run", help="materialize one day's partition and print the tables")
     run_parser.add_argument("--date", type=date.fromisoformat, default=None, help="partition (YYYY-MM-DD), default today UTC")
+    dashboard_parser = commands.add_parser("dashboard", help="print where the trends dashboard is and serve it on 127.0.0.1")
+    dashboard_parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
     args = parser.parse_args(argv)
+    if args.command == "dashboard":
+        sys.exit(dashboard(args.port))
     configure_process()
     sys.exit(run(args.date or _today_utc()))
 

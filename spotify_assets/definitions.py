@@ -10,6 +10,7 @@ from spotify_assets.assets.lake import lake_export
 from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.tracks import raw_album_tracks
+from spotify_assets.assets.trends import trend_assets
 from spotify_assets.checks.freshness import partition_freshness_checks, partition_freshness_sensor
 from spotify_assets.checks.table_checks import schema_change_checks, table_quality_checks
 from spotify_assets.resources.spotify_api.allocator import configure_process
@@ -21,7 +22,7 @@ from spotify_assets.settings import resources_from_env
 configure_process()
 
 defs = dg.Definitions(
-    assets=[raw_new_releases, raw_album_tracks, spotify_tables, *analytics_assets, lake_export],
+    assets=[raw_new_releases, raw_album_tracks, spotify_tables, *analytics_assets, lake_export, *trend_assets],
     asset_checks=[table_quality_checks, *schema_change_checks, partition_freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],

@@ -15,11 +15,14 @@ daily_snapshot_job = dg.define_asset_job(
     # by the run they judge (inside it, a fresh instance just past midnight would judge a day not due).
     # Analytics and the lake export read only the day's tables, so they belong to the same run: they
     # start after the tables' blocking checks passed and never see a half-built or failed day.
-    selection=dg.AssetSelection.groups("raw", "warehouse", "analytics", "lake") - dg.AssetSelection.checks(partition_freshness_checks),
+    # The trends (history-wide tables and the dashboard) refresh what the day changed, same run.
+    selection=dg.AssetSelection.groups("raw", "warehouse", "analytics", "lake", "trends")
+    - dg.AssetSelection.checks(partition_freshness_checks),
     # No partitions_def: Dagster infers the daily partitions from the selected assets.
     description=(
         "Land today's new releases and tracks, rebuild that day's tables and run their checks, "
-        "then the day's analytics (tables + charts) and its Parquet lake export."
+        "then the day's analytics (tables + charts), its Parquet lake export, the history-wide trend "
+        "tables and the dashboard."
     ),
 )
 

@@ -4,19 +4,22 @@ Figures are built with the object-oriented API on a ``FigureCanvasAgg`` rather t
 GUI backend is ever tried, no global figure registry to leak into, safe from several threads.
 Charts are drawn at a low DPI so a PNG stays a few tens of KB: it is embedded base64 in the
 asset's Markdown metadata (``chart_markdown``), which the Dagster UI shows inline.
+
+matplotlib is imported inside the drawing functions (loading the definitions stays fast), and every
+chart is drawn inside ``rc_context`` with a font fallback list covering CJK and Hangul
+(``analytics/fonts.py``): no process-wide rcParams, no "Glyph missing" warnings.
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import functools
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-
+from spotify_assets.analytics.fonts import matplotlib_font_rc
 from spotify_assets.analytics.queries import (
     EXPLICIT_SHARE,
     RELEASES_PER_DAY,
@@ -31,10 +34,29 @@ DPI = 80
 ALBUM_TYPE_COLORS = {"album": "#1db954", "single": "#535353", "compilation": "#b3b3b3"}
 OTHER_COLOR = "#509bf5"
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 Rows = Sequence[tuple[Any, ...]]
 
 
+def with_fonts(draw: Callable[[Rows, date], bytes]) -> Callable[[Rows, date], bytes]:
+    """Run ``draw`` with the CJK-capable font fallback list (text objects read it when created)."""
+
+    @functools.wraps(draw)
+    def drawn(rows: Rows, day: date) -> bytes:
+        import matplotlib
+
+        with matplotlib.rc_context(matplotlib_font_rc()):
+            return draw(rows, day)
+
+    return drawn
+
+
 def _figure(title: str) -> tuple[Figure, Any]:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
@@ -58,6 +80,7 @@ def _empty(fig: Figure, ax: Any) -> bytes:
     return _png(fig)
 
 
+@with_fonts
 def releases_chart(rows: Rows, day: date) -> bytes:
     """Stacked bars: albums per listing day, one colour per album type."""
     fig, ax = _figure(RELEASES_PER_DAY.title)
@@ -79,6 +102,7 @@ def releases_chart(rows: Rows, day: date) -> bytes:
     return _png(fig)
 
 
+@with_fonts
 def top_artists_chart(rows: Rows, day: date) -> bytes:
     """Horizontal bars, #1 on top."""
     fig, ax = _figure(f"{TOP_ARTISTS_BY_RELEASES.title} ({day})")
@@ -92,6 +116,7 @@ def top_artists_chart(rows: Rows, day: date) -> bytes:
     return _png(fig)
 
 
+@with_fonts
 def durations_chart(rows: Rows, day: date) -> bytes:
     """Histogram bars labelled by bucket start (m:ss); the open-ended bucket gets a '+'."""
     fig, ax = _figure(f"{TRACK_DURATIONS.title} ({day})")
@@ -106,6 +131,7 @@ def durations_chart(rows: Rows, day: date) -> bytes:
     return _png(fig)
 
 
+@with_fonts
 def explicit_chart(rows: Rows, day: date) -> bytes:
     """Bars of the explicit share per album type and overall, labelled in percent."""
     fig, ax = _figure(f"{EXPLICIT_SHARE.title} ({day})")

@@ -11,6 +11,7 @@ and never duplicates, and a reader never sees a torn object:
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import shutil
 import tempfile
@@ -80,6 +81,13 @@ def _folders(keys: Mapping[str, Path]) -> dict[str, set[str]]:
         folder, _, name = key.rpartition("/")
         folders.setdefault(f"{folder}/", set()).add(name)
     return folders
+
+
+def _content_type(key: str) -> str | None:
+    """What S3 static hosting serves an object as: the dashboard's HTML must not be served as
+    binary/octet-stream (the browser would download it); Parquet keeps S3's default."""
+    guessed, _ = mimetypes.guess_type(key)
+    return f"{guessed}; charset=utf-8" if guessed and guessed.startswith("text/") else guessed
 
 
 def _process_alive(pid: int) -> bool:
@@ -231,7 +239,9 @@ class S3ObjectStore(ObjectStore):
 
     def publish(self, files: Mapping[str, Path]) -> dict[str, str]:
         for key, staged in files.items():
-            self.client.upload_file(str(staged), self.bucket, self._object_key(key))
+            content_type = _content_type(key)
+            extra = {"ExtraArgs": {"ContentType": content_type}} if content_type else {}
+            self.client.upload_file(str(staged), self.bucket, self._object_key(key), **extra)
         for folder, names in _folders(files).items():
             prefix = self._object_key(folder)
             stale = [

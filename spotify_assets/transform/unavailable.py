@@ -34,7 +34,9 @@ def check_unavailable_share(
     if not unavailable or len(unavailable) <= max_share * listed:
         return
     ids = sorted(unavailable)
-    named = ", ".join(ids[:NAMED_AT_MOST]) + (f" and {len(ids) - NAMED_AT_MOST} more" if len(ids) > NAMED_AT_MOST else "")
+    named = ", ".join(ids[:NAMED_AT_MOST]) + (
+        f" and {len(ids) - NAMED_AT_MOST} more" if len(ids) > NAMED_AT_MOST else ""
+    )
     statuses = sorted({f"{e.status} from {e.endpoint}" for e in unavailable.values()})
     raise TooManyUnavailableAlbumsError(
         f"{len(ids)} of the {listed} albums listed for {day} were unavailable ({'; '.join(statuses)}), "
@@ -59,6 +61,12 @@ def replace_unavailable_albums(
     conn.execute(
         f"INSERT INTO {UNAVAILABLE_ALBUMS.name} ({', '.join(UNAVAILABLE_ALBUMS.column_names)}) "
         "SELECT ?, unnest(?), unnest(?), unnest(?), unnest(?), unnest(?)",
-        [day, ids, [e.endpoint for e in entries], [e.status for e in entries], [e.message for e in entries],
-         [e.url for e in entries]],
+        [
+            day,
+            ids,
+            [e.endpoint for e in entries],
+            [e.status for e in entries],
+            [e.message for e in entries],
+            [e.url for e in entries],
+        ],
     )

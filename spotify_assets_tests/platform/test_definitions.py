@@ -19,6 +19,8 @@ def test_definitions_load_with_every_asset_check_and_schedule() -> None:
         "raw_new_releases", "raw_album_tracks", "albums", "artists", "album_artists", "tracks", "track_artists",
         "analytics_releases_per_day", "analytics_top_artists", "analytics_track_duration_distribution",
         "analytics_explicit_share", "lake_export", "unavailable_albums",
+        "trend_releases_per_week", "trend_artists_per_day", "trend_track_durations", "trend_explicit_share",
+        "trend_album_sizes", "trend_top_artists_30d", "trend_label_share_30d", "trends_dashboard",
     }
     assert defs.resolve_job_def("daily_snapshot_job").partitions_def is not None
     assert defs.resolve_schedule_def("daily_snapshot_job_schedule").cron_schedule == "0 6 * * *"

@@ -1,0 +1,59 @@
+"""Fonts that draw every script the catalog holds: Latin, Cyrillic, Greek, Arabic, CJK and Hangul.
+
+New releases are international (K-pop, J-pop and C-pop are a large share): a chart in DejaVu Sans
+alone draws Korean and Japanese names as boxes and warns "Glyph ... missing from font(s)". Debian's
+``fonts-noto-cjk`` (installed by ``make fonts``) covers CJK and Hangul in one family; DejaVu Sans
+(shipped with matplotlib) covers the rest. matplotlib (>= 3.6) falls back glyph by glyph through
+a list of families, so the PNG charts use ``[DejaVu Sans, Noto Sans CJK …]`` — set only inside
+an ``rc_context`` around drawing, never process-wide. The dashboard's CSS stack names the same
+fonts for the browser.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+# Any one of these covers CJK ideographs, kana and Hangul; they differ in regional glyph forms.
+CJK_FAMILIES: tuple[str, ...] = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC")
+BASE_FAMILY = "DejaVu Sans"  # bundled with matplotlib: Latin, Cyrillic, Greek, Arabic
+
+CSS_FONT_STACK = ", ".join(
+    [
+        '"Noto Sans"',
+        '"DejaVu Sans"',
+        *(f'"{family}"' for family in CJK_FAMILIES),
+        '"Noto Sans CJK"',
+        "system-ui",
+        "sans-serif",
+    ]
+)
+
+
+@cache
+def installed_cjk_family() -> str | None:
+    """The first of ``CJK_FAMILIES`` matplotlib's font manager knows by family name, or None."""
+    from matplotlib import font_manager
+
+    found = _known_cjk_family(font_manager.fontManager)
+    if found is None:
+        # matplotlib caches its font list when first used: a font installed afterwards (`make fonts`
+        # on a machine where matplotlib already ran) is missing from it until the cache is rebuilt
+        for path in font_manager.findSystemFonts(fontext="ttf"):
+            if Path(path).name.startswith("NotoSansCJK"):
+                font_manager.fontManager.addfont(path)
+        found = _known_cjk_family(font_manager.fontManager)
+    return found
+
+
+def _known_cjk_family(manager: Any) -> str | None:
+    known = {entry.name for entry in manager.ttflist}
+    return next((family for family in CJK_FAMILIES if family in known), None)
+
+
+def matplotlib_font_rc() -> dict[str, object]:
+    """rcParams for ``matplotlib.rc_context``: a per-glyph fallback list ending in a CJK font."""
+    cjk = installed_cjk_family()
+    families = [BASE_FAMILY, cjk] if cjk else [BASE_FAMILY]
+    return {"font.family": families}

@@ -1,0 +1,84 @@
+"""Fixtures for the trend and dashboard tests: 14 real days (D-13..D) built once per session by
+Dagster on the emulator (HTTP), raw JSON, a DuckDB file, the trend tables and the dashboard in
+a local lake. Tests that change things work on a copy (``copy_history``)."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+import pytest
+
+from spotify_assets.analytics.rows import query_dicts
+from spotify_assets.analytics.trends import TRENDS
+from spotify_assets.assets.trends import trend_assets
+from spotify_assets.dashboard import DASHBOARD_KEY
+from spotify_assets.emulator import CatalogConfig, EmulatorConfig, SpotifyEmulator
+from spotify_assets_tests.analytics.conftest import with_lake
+from spotify_assets_tests.platform.conftest import PLATFORM, platform_resources
+
+LAST = date(2026, 11, 21)
+FIRST = LAST - timedelta(days=13)
+ALBUMS_PER_DAY = 40  # the emulator's default is 100; 40 keeps 14 days at ~1 s each
+TREND_RUN = [*PLATFORM, *trend_assets]
+
+
+def emulator_config(dev_mode: bool = False) -> EmulatorConfig:
+    return EmulatorConfig(catalog=CatalogConfig(albums_per_day=ALBUMS_PER_DAY), dev_mode=dev_mode)
+
+
+def days_between(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def run_days(resources: dict[str, Any], first: date, last: date) -> dict[date, dg.ExecuteInProcessResult]:
+    """The days first..last, oldest first, one materialization each (what
+    ``spotify-assets run --from first --to last`` does once it exists)."""
+    results = {}
+    for day in days_between(first, last):
+        results[day] = dg.materialize(TREND_RUN, partition_key=day.isoformat(), resources=resources, raise_on_error=False)
+        assert results[day].success, [e.message for e in results[day].all_events if e.is_failure]
+    return results
+
+
+def history_resources(emulator: SpotifyEmulator, folder: Path) -> dict[str, Any]:
+    return with_lake(platform_resources(emulator, folder), folder)
+
+
+@dataclass
+class History:
+    folder: Path
+    results: dict[date, dg.ExecuteInProcessResult]
+
+    @property
+    def database(self) -> str:
+        return str(self.folder / "spotify.duckdb")
+
+    @property
+    def dashboard_path(self) -> Path:
+        return self.folder / "lake" / DASHBOARD_KEY
+
+
+def trend_contents(database: str) -> dict[str, list[dict[str, Any]]]:
+    """Every trend table's rows, in the table's natural order."""
+    with duckdb.connect(database, read_only=True) as conn:
+        return {t.table.name: query_dicts(conn, f"SELECT * FROM {t.table.name} ORDER BY {t.order_by}") for t in TRENDS}
+
+
+def copy_history(history: History, target: Path) -> History:
+    shutil.copytree(history.folder, target)
+    return History(target, {})
+
+
+@pytest.fixture(scope="session")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    folder = tmp_path_factory.mktemp("history")
+    with SpotifyEmulator(emulator_config()) as emulator:
+        results = run_days(history_resources(emulator, folder), FIRST, LAST)
+    yield History(folder, results)
