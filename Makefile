@@ -9,21 +9,40 @@ STAMP  := $(VENV)/.installed
 # by `make run` show up in `make dev`.
 export DAGSTER_HOME ?= $(CURDIR)/dagster_home
 
-.PHONY: run test dev bench install clean browser fonts dashboard
+.PHONY: run test dev bench install clean browser fonts dashboard postgres prod-smoke lock
 
-$(STAMP): pyproject.toml
+# Installs are exactly requirements.lock (every package pinned, with hashes; the versions the
+# tests ran with), by uv from PyPI (pinned; several times faster than pip), then the project
+# itself without dependencies. After editing dependencies in pyproject.toml: make lock.
+UV_VERSION := 0.13.9
+UV         := $(BIN)/uv
+$(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) pip install --python $(BIN)/python --quiet -r requirements.lock
+	$(UV) pip install --python $(BIN)/python --quiet --no-deps -e .
 	touch $(STAMP)
+
+# requirements.lock: the [dev] set make installs; deploy/requirements.lock: the runtime set the
+# image installs, constrained to the same versions.
+lock:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	test -x $(UV) || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements.lock
+	$(UV) pip compile pyproject.toml -c requirements.lock --python-version 3.11 --generate-hashes --quiet -o deploy/requirements.lock
 
 install: $(STAMP)
 
 run: $(STAMP) fonts
 	$(BIN)/spotify-assets run $(if $(DATE),--date $(DATE))
 
-test: $(STAMP) browser fonts
+test: $(STAMP) browser fonts postgres
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The production topology on this machine (Postgres, code server, daemon, webserver); see
+# README "Deploying". `make test` runs it too (spotify_assets_tests/prod).
+prod-smoke: $(STAMP) postgres
+	$(BIN)/python -m spotify_assets_tests.prod.smoke
 
 # The browser e2e test (spotify_assets_tests/e2e) drives a Chromium. With none found (and no
 # CHROMIUM_PATH chosen), install Debian's where we may (root or passwordless sudo, apt-get);
@@ -57,6 +76,17 @@ fonts:
 PORT ?= 8765
 dashboard: $(STAMP)
 	$(BIN)/spotify-assets dashboard --port $(PORT)
+
+# The prod smoke test boots a throwaway cluster from Debian's PostgreSQL server binaries. With
+# none found, install them the way `browser` installs Chromium; else one line, and it skips.
+postgres:
+	@if [ -n "$$PG_BIN_DIR" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
+	if ! command -v apt-get >/dev/null 2>&1; then echo "notice: no PostgreSQL and no apt-get; the prod smoke test will skip"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "notice: no PostgreSQL, and installing it needs root; the prod smoke test will skip"; exit 0; fi; \
+	echo "installing postgresql (apt-get) for the prod smoke test..."; \
+	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; } >/dev/null 2>&1 \
+	  || echo "notice: apt-get could not install postgresql; the prod smoke test will skip"
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dagster as dg
 
+from spotify_assets.alerting.sensor import daily_snapshot_failure_alert
 from spotify_assets.assets.analytics import analytics_assets
 from spotify_assets.assets.lake import lake_export
 from spotify_assets.assets.raw import raw_new_releases
@@ -26,7 +27,7 @@ defs = dg.Definitions(
     asset_checks=[table_quality_checks, *schema_change_checks, partition_freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],
-    sensors=[partition_freshness_sensor, split_failed_batches],
+    sensors=[partition_freshness_sensor, split_failed_batches, daily_snapshot_failure_alert],
     resources=resources_from_env(),
     # One process per run, not per step: the multiprocess default started ~10 processes per day,
     # each importing the code location (57 s per UI-launched day on 2 cores, vs ~9 s in-process).

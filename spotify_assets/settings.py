@@ -15,10 +15,15 @@ from typing import Any, get_args
 
 import dagster as dg
 
+# Dagster's own validator, so what passes here is exactly what ScheduleDefinition accepts.
+from dagster._utils.schedules import is_valid_cron_string
+
 from spotify_assets.configuration import SettingsError
+from spotify_assets.resources.alerts import AlertWebhookResource
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.env import from_env
+from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -108,10 +113,35 @@ def warehouse_from_env(env: Mapping[str, str] = os.environ) -> WarehouseResource
     return WarehouseResource(database=_text(env, "SPOTIFY_DUCKDB_PATH") or str(data_dir(env) / "spotify.duckdb"))
 
 
+DEFAULT_DAILY_CRON = "0 6 * * *"
+
+
+def daily_schedule_cron(env: Mapping[str, str] = os.environ) -> str:
+    """``SPOTIFY_DAILY_SCHEDULE_CRON`` (UTC), default 06:00 every day. Deployments move the tick to
+    their upstream's publishing time; the production smoke test uses ``* * * * *`` so the daemon
+    has a tick due within a minute instead of waiting for 06:00."""
+    cron = _text(env, "SPOTIFY_DAILY_SCHEDULE_CRON", DEFAULT_DAILY_CRON) or DEFAULT_DAILY_CRON
+    if not is_valid_cron_string(cron):
+        raise SettingsError(
+            f"SPOTIFY_DAILY_SCHEDULE_CRON must be a 5-field cron expression like {DEFAULT_DAILY_CRON!r}, got {cron!r}"
+        )
+    return cron
+
+
+def alert_webhook_from_env(env: Mapping[str, str] = os.environ) -> AlertWebhookResource:
+    """``SPOTIFY_ALERT_WEBHOOK_URL`` stays an ``EnvVar``: a Slack webhook URL is a credential."""
+    url = _text(env, "SPOTIFY_ALERT_WEBHOOK_URL")
+    if url is not None and not url.startswith(("https://", "http://")):
+        # The value itself is never echoed: only its scheme is wrong, and the URL is the secret.
+        raise SettingsError("SPOTIFY_ALERT_WEBHOOK_URL must be an http(s) URL (value not shown: it is a secret)")
+    return from_env(AlertWebhookResource, env)
+
+
 def resources_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
     return {
         "spotify": spotify_from_env(env),
         "raw_storage": raw_storage_from_env(env),
         "warehouse": warehouse_from_env(env),
         "lake": lake_from_env(env),
+        "alert_webhook": alert_webhook_from_env(env),
     }

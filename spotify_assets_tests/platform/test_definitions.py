@@ -37,6 +37,23 @@ def test_schedule_yields_the_run_date_partition() -> None:
     assert [r.partition_key for r in requests] == ["2026-11-21"]
 
 
+def test_schedule_cron_comes_from_the_environment_and_is_validated() -> None:
+    from spotify_assets.settings import daily_schedule_cron
+
+    assert daily_schedule_cron({}) == "0 6 * * *"
+    assert daily_schedule_cron({"SPOTIFY_DAILY_SCHEDULE_CRON": "30 7 * * *"}) == "30 7 * * *"
+    for bad in ("every day", "0 6 * *", "0 25 * * *", "*/5 * * * * *"):
+        with pytest.raises(SettingsError, match=r"SPOTIFY_DAILY_SCHEDULE_CRON must be a 5-field cron expression"):
+            daily_schedule_cron({"SPOTIFY_DAILY_SCHEDULE_CRON": bad})
+
+
+def test_alert_webhook_url_must_be_http_and_is_never_echoed() -> None:
+    url = "ftp://hooks.example/services/T000/B000/sEcReTpart"
+    with pytest.raises(SettingsError, match="SPOTIFY_ALERT_WEBHOOK_URL must be an http") as raised:
+        resources_from_env({"SPOTIFY_ALERT_WEBHOOK_URL": url})
+    assert "sEcReTpart" not in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "message"),
     [
@@ -93,3 +110,9 @@ def test_pytest_silences_exactly_the_accepted_warnings() -> None:
     assert [f for f in filters if f not in accepted] == [
         "ignore:InitResourceContext.dagster_run is deprecated:DeprecationWarning:dagster"
     ], "anything else silenced must be named here, with its reason in pyproject.toml"
+
+
+def test_alert_webhook_url_stays_an_env_var_reference() -> None:
+    resource = resources_from_env({"SPOTIFY_ALERT_WEBHOOK_URL": "https://hooks.example/services/T0/B0/secretpart"})["alert_webhook"]
+    assert isinstance(resource.url, dg.EnvVar) and resource.url == "SPOTIFY_ALERT_WEBHOOK_URL"
+    assert resources_from_env({})["alert_webhook"].url is None
