@@ -52,7 +52,7 @@ from spotify_assets.resources.spotify import EmulatorSpotifyResource  # noqa: E4
 from spotify_assets.resources.warehouse import exclusive_file_lock  # noqa: E402
 from spotify_assets.settings import spotify_from_env  # noqa: E402
 from spotify_assets_tests.alerts.conftest import serve_webhook  # noqa: E402
-from spotify_assets_tests.e2e.conftest import free_port, server_env, wait_until_ready  # noqa: E402
+from spotify_assets_tests.dagster_dev import free_port, server_env, wait_until_ready  # noqa: E402
 from spotify_assets_tests.platform.conftest import table_fingerprints  # noqa: E402
 from spotify_assets_tests.prod.graphql import ALERT_SENSOR, JOB, Dagster  # noqa: E402
 from spotify_assets_tests.prod.postgres import PostgresCluster, server_bin_dir  # noqa: E402
