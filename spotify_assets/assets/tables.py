@@ -10,9 +10,9 @@ from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tracks import raw_album_tracks
 from spotify_assets.checks.freshness import FRESHNESS_POLICY
 from spotify_assets.landing import SnapshotKeys, snapshot_keys
-from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.metadata import markdown_table, table_schema
 from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
+from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.flatten import RawSnapshotFiles, load_snapshot
