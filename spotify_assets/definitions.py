@@ -11,9 +11,9 @@ from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.tracks import raw_album_tracks
 from spotify_assets.assets.trends import trend_assets
+from spotify_assets.batches import split_failed_batches
 from spotify_assets.checks.freshness import partition_freshness_checks, partition_freshness_sensor
 from spotify_assets.checks.table_checks import schema_change_checks, table_quality_checks
-from spotify_assets.batches import split_failed_batches
 from spotify_assets.resources.spotify_api.allocator import configure_process
 from spotify_assets.schedules import daily_snapshot_job, daily_snapshot_schedule
 from spotify_assets.settings import resources_from_env
