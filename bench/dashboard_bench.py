@@ -34,9 +34,34 @@ ALBUMS_PER_DAY = 100
 SHIFT = 8  # new albums per day: each album is listed on ~ALBUMS_PER_DAY / SHIFT days
 ARTISTS = 4000
 GOAL_S, GOAL_MB = 5.0, 10.0
-NAMES = ["방탄소년단", "아이유", "宇多田ヒカル", "東京事変", "周杰倫", "Björk", "Кино", "Beyoncé", "Rosalía", "Måneskin"]
-LABELS = ["Big Hit Music", "Avex Trax", "Sub Pop", "Warp Records", "XL Recordings", "Columbia", "Mute", "4AD",
-          "Because Music", "Domino Recording Co.", "Ninja Tune", "Smekkleysa", "Bureau B", "Interscope"]
+NAMES = [
+    "방탄소년단",
+    "아이유",
+    "宇多田ヒカル",
+    "東京事変",
+    "周杰倫",
+    "Björk",
+    "Кино",
+    "Beyoncé",
+    "Rosalía",
+    "Måneskin",
+]
+LABELS = [
+    "Big Hit Music",
+    "Avex Trax",
+    "Sub Pop",
+    "Warp Records",
+    "XL Recordings",
+    "Columbia",
+    "Mute",
+    "4AD",
+    "Because Music",
+    "Domino Recording Co.",
+    "Ninja Tune",
+    "Smekkleysa",
+    "Bureau B",
+    "Interscope",
+]
 
 
 def synthesize(conn: Any, days: int) -> dict[str, int]:
@@ -45,19 +70,25 @@ def synthesize(conn: Any, days: int) -> dict[str, int]:
 
     ensure_tables(conn)
     first = LAST_DAY - timedelta(days=days - 1)
-    conn.execute(f"""
+    conn.execute(
+        f"""
         CREATE TEMP TABLE listed AS
         SELECT ?::DATE + i::INTEGER AS day, k, k - i * {SHIFT} AS position
         FROM (SELECT i, unnest(range(i * {SHIFT}, i * {SHIFT} + {ALBUMS_PER_DAY})) AS k FROM range(?) t(i))
-    """, [first, days])
-    conn.execute("""
+    """,
+        [first, days],
+    )
+    conn.execute(
+        """
         INSERT INTO albums (snapshot_date, album_id, position, name, album_type, total_tracks, release_date,
                             release_date_precision, release_date_start, label, uri)
         SELECT day, 'al' || k, position, 'Album ' || k, ['album', 'single', 'compilation'][(1 + hash(k) % 3)::BIGINT],
                1 + hash(k * 7) % 18, strftime(day, '%Y-%m-%d'), 'day', day, $labels[(1 + hash(k * 3) % len($labels))::BIGINT],
                'spotify:album:al' || k
         FROM listed
-    """, {"labels": LABELS})
+    """,
+        {"labels": LABELS},
+    )
     conn.execute(f"""
         INSERT INTO album_artists SELECT day, 'al' || k, 'ar' || hash(k * 11) % {ARTISTS}, 0 FROM listed
     """)
@@ -67,16 +98,21 @@ def synthesize(conn: Any, days: int) -> dict[str, int]:
                60000 + hash(album_id || j) % 360000, hash(album_id || j || 'x') % 7 = 0, 'spotify:track:' || album_id || j
         FROM (SELECT snapshot_date, album_id, unnest(range(total_tracks)) AS j FROM albums)
     """)
-    conn.execute("INSERT INTO track_artists SELECT t.snapshot_date, t.track_id, a.artist_id, 0 FROM tracks t "
-                 "JOIN album_artists a USING (snapshot_date, album_id)")
-    conn.execute("""
+    conn.execute(
+        "INSERT INTO track_artists SELECT t.snapshot_date, t.track_id, a.artist_id, 0 FROM tracks t "
+        "JOIN album_artists a USING (snapshot_date, album_id)"
+    )
+    conn.execute(
+        """
         INSERT INTO artists (snapshot_date, artist_id, name, uri)
         SELECT DISTINCT snapshot_date, artist_id,
                CASE WHEN hash(artist_id) % 5 = 0 THEN $names[(1 + hash(artist_id) % len($names))::BIGINT] || ' ' || artist_id
                     ELSE 'Artist ' || artist_id END,
                'spotify:artist:' || artist_id
         FROM album_artists
-    """, {"names": NAMES})
+    """,
+        {"names": NAMES},
+    )
     return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in ("albums", "tracks", "artists")}
 
 
@@ -102,12 +138,22 @@ def worker(days: int, folder: Path) -> dict[str, Any]:
         body = dashboard.html.encode("utf-8")
         (folder / f"dashboard-{days}.html").write_bytes(body)
         build_s = time.perf_counter() - t0
-    return {"days": days, "rows": rows, "synth_s": synth_s, "refresh_all_s": full_s, "refresh_one_day_s": one_day_s,
-            "dashboard_build_s": build_s, "dashboard_bytes": len(body), "charts": len(dashboard.charts),
-            "dashboard_days": len(dashboard.days)}
+    return {
+        "days": days,
+        "rows": rows,
+        "synth_s": synth_s,
+        "refresh_all_s": full_s,
+        "refresh_one_day_s": one_day_s,
+        "dashboard_build_s": build_s,
+        "dashboard_bytes": len(body),
+        "charts": len(dashboard.charts),
+        "dashboard_days": len(dashboard.days),
+    }
 
 
-def section(day_counts: list[int], log, timeout_s: float = 600.0, mem_cap_gib: float = 8.0) -> tuple[list[dict], list[str]]:
+def section(
+    day_counts: list[int], log, timeout_s: float = 600.0, mem_cap_gib: float = 8.0
+) -> tuple[list[dict], list[str]]:
     """Benchmark section 5; returns (JSON-able results, Markdown lines)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="bench-dashboard-") as tmp:
@@ -116,15 +162,24 @@ def section(day_counts: list[int], log, timeout_s: float = 600.0, mem_cap_gib: f
             cmd = [sys.executable, str(HERE / "dashboard_bench.py"), "--worker", str(days), tmp]
             run = run_supervised(cmd, cwd=ROOT, timeout_s=timeout_s, mem_cap_gib=mem_cap_gib)
             failure = run.failure()
-            r = {"days": days, "error": failure, "stderr_tail": run.stderr[-2000:]} if failure else dict(run.last_json() or {})
+            r = (
+                {"days": days, "error": failure, "stderr_tail": run.stderr[-2000:]}
+                if failure
+                else dict(run.last_json() or {})
+            )
             r["rss_mib"] = run.rss_mib
             results.append(r)
-            log(f"  -> {r.get('dashboard_build_s', float('nan')):.2f} s, {r.get('dashboard_bytes', 0) / 1e6:.2f} MB "
-                f"{r.get('error') or ''}")
-    lines = [f"## 5. Trends and dashboard ({ALBUMS_PER_DAY} albums listed per day, synthesized in DuckDB)", "",
-             "| days | albums / tracks rows | refresh all days s | refresh one day s | dashboard build s | "
-             "dashboard MB | peak RSS MiB | goal (< 5 s, < 10 MB) |",
-             "|---:|---|---:|---:|---:|---:|---:|---|"]
+            log(
+                f"  -> {r.get('dashboard_build_s', float('nan')):.2f} s, {r.get('dashboard_bytes', 0) / 1e6:.2f} MB "
+                f"{r.get('error') or ''}"
+            )
+    lines = [
+        f"## 5. Trends and dashboard ({ALBUMS_PER_DAY} albums listed per day, synthesized in DuckDB)",
+        "",
+        "| days | albums / tracks rows | refresh all days s | refresh one day s | dashboard build s | "
+        "dashboard MB | peak RSS MiB | goal (< 5 s, < 10 MB) |",
+        "|---:|---|---:|---:|---:|---:|---:|---|",
+    ]
     for r in results:
         if r.get("error"):
             lines.append(f"| {r['days']} | **{r['error']}** | | | | | {r['rss_mib']:.0f} | |")
@@ -135,8 +190,12 @@ def section(day_counts: list[int], log, timeout_s: float = 600.0, mem_cap_gib: f
             f"{r['refresh_one_day_s']:.2f} | {r['dashboard_build_s']:.2f} | {r['dashboard_bytes'] / 1e6:.2f} | "
             f"{r['rss_mib']:.0f} | {'holds' if ok else '**missed**'} |"
         )
-    lines += ["", "*dashboard build* = read the trend tables, build the Plotly figures, render one HTML file with "
-              "plotly.js inlined (~4.8 MB of it) and write it. *refresh one day* is what the daily run does.", ""]
+    lines += [
+        "",
+        "*dashboard build* = read the trend tables, build the Plotly figures, render one HTML file with "
+        "plotly.js inlined (~4.8 MB of it) and write it. *refresh one day* is what the daily run does.",
+        "",
+    ]
     return results, lines
 
 

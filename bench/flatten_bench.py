@@ -51,8 +51,12 @@ def _template_pages() -> tuple[list, set[str]]:
 
     config = EmulatorConfig(catalog=CatalogConfig(albums_per_day=200), today=DAY)
     with SpotifyEmulator(config) as emu:
-        settings = ClientSettings(api_base_url=emu.api_base_url, token_url=emu.token_url,
-                                  client_id=config.client_id, client_secret=config.client_secret)
+        settings = ClientSettings(
+            api_base_url=emu.api_base_url,
+            token_url=emu.token_url,
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+        )
         with SpotifyClient(settings) as client:
             release = list(client.iter_new_release_pages())
             refs = album_refs_from_release_pages([(p.url, p.body) for p in release])
@@ -82,7 +86,7 @@ def synthesize(root: Path, target_tracks: int) -> tuple[Any, int]:
         parts, slots, last = [], [], 0
         for m in ID_RE.finditer(text):
             if m.group(0) in ids:
-                parts.append(text[last:m.start()])
+                parts.append(text[last : m.start()])
                 slots.append(m.group(0))
                 last = m.end()
         parts.append(text[last:])
@@ -95,7 +99,7 @@ def synthesize(root: Path, target_tracks: int) -> tuple[Any, int]:
         suffix = f"{k:05d}"
         for p, parts, slots, album_ids in split:
             out = [parts[0]]
-            for slot, part in zip(slots, parts[1:]):
+            for slot, part in zip(slots, parts[1:], strict=False):
                 out += (slot[:17] + suffix, part)
             body = "".join(out)
             if p.kind == "new_releases":
@@ -113,8 +117,9 @@ def synthesize(root: Path, target_tracks: int) -> tuple[Any, int]:
                 track_files.append(str(path))
                 sources.append((str(path), album))
             path.write_text(body)
-    files = RawSnapshotFiles(release_pages=release_files, albums_batches=batch_files, track_pages=track_files,
-                             album_sources=sources)
+    files = RawSnapshotFiles(
+        release_pages=release_files, albums_batches=batch_files, track_pages=track_files, album_sources=sources
+    )
     return files, copies * template_tracks
 
 
@@ -162,23 +167,39 @@ def run_pandas(files: Any, db: Path) -> tuple[float, dict[str, int]]:
         rows["artist_position"] = rows.groupby(owner, sort=False).cumcount()  # list order, nulls counted
         rows = rows[rows["artists"].map(lambda a: isinstance(a, dict))].reset_index(drop=True)
         people = pd.json_normalize(rows["artists"].tolist())
-        rows = pd.DataFrame({owner: rows[owner], "artist_id": column(people, "id"), "name": column(people, "name"),
-                             "spotify_url": column(people, "external_urls.spotify"), "uri": column(people, "uri"),
-                             "artist_position": rows["artist_position"]})
+        rows = pd.DataFrame(
+            {
+                owner: rows[owner],
+                "artist_id": column(people, "id"),
+                "name": column(people, "name"),
+                "spotify_url": column(people, "external_urls.spotify"),
+                "uri": column(people, "uri"),
+                "artist_position": rows["artist_position"],
+            }
+        )
         return rows[rows["artist_id"].notna()]
 
     def slim_tracks(frame: pd.DataFrame, file: str | None) -> pd.DataFrame:
         if "id" not in frame:
             return pd.DataFrame()
         frame = frame[frame["id"].notna()]
-        return pd.DataFrame({
-            "track_id": frame["id"], "album_id": frame["album_id"], "name": column(frame, "name"),
-            "disc_number": column(frame, "disc_number"), "track_number": column(frame, "track_number"),
-            "duration_ms": column(frame, "duration_ms"), "explicit": column(frame, "explicit"),
-            "is_local": column(frame, "is_local"), "available_market_count": count(column(frame, "available_markets")),
-            "spotify_url": column(frame, "external_urls.spotify"), "uri": column(frame, "uri"),
-            "artists": column(frame, "artists"), "file": file,
-        })
+        return pd.DataFrame(
+            {
+                "track_id": frame["id"],
+                "album_id": frame["album_id"],
+                "name": column(frame, "name"),
+                "disc_number": column(frame, "disc_number"),
+                "track_number": column(frame, "track_number"),
+                "duration_ms": column(frame, "duration_ms"),
+                "explicit": column(frame, "explicit"),
+                "is_local": column(frame, "is_local"),
+                "available_market_count": count(column(frame, "available_markets")),
+                "spotify_url": column(frame, "external_urls.spotify"),
+                "uri": column(frame, "uri"),
+                "artists": column(frame, "artists"),
+                "file": file,
+            }
+        )
 
     listed, details, tracks = [], [], []
     for path in files.release_pages:
@@ -189,7 +210,8 @@ def run_pandas(files: Any, db: Path) -> tuple[float, dict[str, int]]:
             frame = pd.json_normalize([a for _, a in kept])
             frame["order_file"], frame["order_index"] = path, [i for i, _ in kept]
             frame["image_url"] = column(frame, "images").map(
-                lambda v: v[0].get("url") if isinstance(v, list) and v and isinstance(v[0], dict) else None)
+                lambda v: v[0].get("url") if isinstance(v, list) and v and isinstance(v[0], dict) else None
+            )
             frame["available_market_count"] = count(column(frame, "available_markets"))
             listed.append(frame.drop(columns=[c for c in ("available_markets", "images") if c in frame]))
     for path in files.albums_batches:
@@ -198,9 +220,17 @@ def run_pandas(files: Any, db: Path) -> tuple[float, dict[str, int]]:
             albums = [a for a in json.load(fh)["albums"] if isinstance(a, dict) and a.get("id") in mine]
         if albums:
             head = pd.json_normalize([{k: v for k, v in a.items() if k != "tracks"} for a in albums])
-            details.append(pd.DataFrame({"album_id": head["id"], "file": path, "label": column(head, "label"),
-                                         "popularity": column(head, "popularity"),
-                                         "upc": column(head, "external_ids.upc")}))
+            details.append(
+                pd.DataFrame(
+                    {
+                        "album_id": head["id"],
+                        "file": path,
+                        "label": column(head, "label"),
+                        "popularity": column(head, "popularity"),
+                        "upc": column(head, "external_ids.upc"),
+                    }
+                )
+            )
             frame = pd.json_normalize(albums, record_path=["tracks", "items"], meta=["id"], meta_prefix="album_")
             tracks.append(slim_tracks(frame, path))
     for path in files.track_pages:
@@ -223,16 +253,19 @@ def run_pandas(files: Any, db: Path) -> tuple[float, dict[str, int]]:
     albums = albums.merge(details_df.drop(columns="file"), how="left", on="album_id")
     date_text, precision = albums["release_date"], albums["release_date_precision"]
     start = date_text.where(precision == "day", date_text + "-01").where(precision != "year", date_text + "-01-01")
-    albums["release_date_start"] = pd.to_datetime(start.where(precision.isin(["day", "month", "year"])),
-                                                  format="%Y-%m-%d", errors="coerce")
+    albums["release_date_start"] = pd.to_datetime(
+        start.where(precision.isin(["day", "month", "year"])), format="%Y-%m-%d", errors="coerce"
+    )
     albums["spotify_url"] = column(albums, "external_urls.spotify")
     album_artists = credits(albums, "album_id")
 
     batch_choice = details_df.set_index("album_id")["file"]
     every_track = pd.concat(tracks, ignore_index=True)
     from_batch = every_track["file"].notna()
-    every_track = every_track[every_track["album_id"].isin(albums["album_id"]) & (
-        ~from_batch | (every_track["file"] == every_track["album_id"].map(batch_choice)))]
+    every_track = every_track[
+        every_track["album_id"].isin(albums["album_id"])
+        & (~from_batch | (every_track["file"] == every_track["album_id"].map(batch_choice)))
+    ]
     tracks_df = every_track.sort_values("album_id", kind="stable").drop_duplicates("track_id")
     track_artists = credits(tracks_df, "track_id")
     people = pd.concat([album_artists, track_artists], ignore_index=True)
@@ -250,8 +283,10 @@ def run_pandas(files: Any, db: Path) -> tuple[float, dict[str, int]]:
         conn.execute(table.create_sql())
         conn.register(f"{name}_frame", frame)
         columns = [c for c in table.column_names if c != "snapshot_date"]
-        conn.execute(f"INSERT INTO {name} ({', '.join(table.column_names)}) "
-                     f"SELECT ?, {', '.join(columns)} FROM {name}_frame", [DAY])
+        conn.execute(
+            f"INSERT INTO {name} ({', '.join(table.column_names)}) SELECT ?, {', '.join(columns)} FROM {name}_frame",
+            [DAY],
+        )
         conn.unregister(f"{name}_frame")
     conn.execute("COMMIT")
     counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchall()[0][0] for t in TABLE_NAMES}
@@ -285,8 +320,12 @@ def _worker_main(mode: str, root: Path, extra: list[str]) -> dict[str, Any]:
         (root / "files.pkl").write_bytes(pickle.dumps(files))
         paths = list((root / "raw").iterdir())
         os.sync()  # no write-back of the fresh files while the contenders run
-        return {"wall_s": time.perf_counter() - t0, "tracks": tracks, "files": len(paths),
-                "bytes": sum(p.stat().st_size for p in paths)}
+        return {
+            "wall_s": time.perf_counter() - t0,
+            "tracks": tracks,
+            "files": len(paths),
+            "bytes": sum(p.stat().st_size for p in paths),
+        }
     files = pickle.loads((root / "files.pkl").read_bytes())
     run = {"ours": run_platform, "pandas": run_pandas}[mode]
     db = root / f"{mode}.duckdb"
@@ -295,8 +334,12 @@ def _worker_main(mode: str, root: Path, extra: list[str]) -> dict[str, Any]:
     wall, counts = run(files, db)
     after = resource.getrusage(resource.RUSAGE_SELF)
     db.unlink(missing_ok=True)
-    return {"wall_s": wall, "counts": counts, "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
-            "cpu_pressure": [pressure, _cpu_pressure()]}
+    return {
+        "wall_s": wall,
+        "counts": counts,
+        "cpu_s": after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime,
+        "cpu_pressure": [pressure, _cpu_pressure()],
+    }
 
 
 def _cpu_pressure() -> float | None:
@@ -319,28 +362,36 @@ def _fmt(x: Any, digits: int = 2) -> str:
     return "–" if x is None else (f"{x:,.{digits}f}" if isinstance(x, float) else f"{x:,}")
 
 
-def section(target_tracks: int, log, timeout_s: float = DEFAULT_TIMEOUT_S,
-            mem_cap_gib: float = DEFAULT_MEM_CAP_GIB) -> tuple[dict, list[str]]:
+def section(
+    target_tracks: int, log, timeout_s: float = DEFAULT_TIMEOUT_S, mem_cap_gib: float = DEFAULT_MEM_CAP_GIB
+) -> tuple[dict, list[str]]:
     """Benchmark section 3: synthesize ~``target_tracks`` tracks of raw JSON in a temporary folder,
     load them with ``load_snapshot`` and with the pandas path (each in its own subprocess, under
     ``timeout_s`` and ``mem_cap_gib``), and compare. Returns (JSON-able results, Markdown lines)."""
-    settings = {"target_tracks": target_tracks, "timeout_s": timeout_s, "mem_cap_gib": mem_cap_gib,
-                "cpus": os.cpu_count()}
+    settings = {
+        "target_tracks": target_tracks,
+        "timeout_s": timeout_s,
+        "mem_cap_gib": mem_cap_gib,
+        "cpus": os.cpu_count(),
+    }
     with tempfile.TemporaryDirectory(prefix="bench-flatten-") as tmp:
         root = Path(tmp)
         log(f"flatten: synthesizing ~{target_tracks:,} tracks ...")
         synth = _child("synth", root, str(target_tracks), timeout=timeout_s, mem_cap_gib=mem_cap_gib)
         if "error" in synth:
-            return ({"settings": settings, "synth": synth},
-                    ["## 3. Flattening", "", f"synthesis failed: {synth['error']}", ""])
-        log(f"  -> {synth['tracks']:,} tracks, {synth['files']:,} files, {synth['bytes'] / 2**20:,.0f} MiB "
-            f"in {synth['wall_s']:.1f} s")
+            return (
+                {"settings": settings, "synth": synth},
+                ["## 3. Flattening", "", f"synthesis failed: {synth['error']}", ""],
+            )
+        log(
+            f"  -> {synth['tracks']:,} tracks, {synth['files']:,} files, {synth['bytes'] / 2**20:,.0f} MiB "
+            f"in {synth['wall_s']:.1f} s"
+        )
         results: dict[str, Any] = {"settings": settings, "synth": synth}
         for name in ("ours", "pandas"):
             log(f"flatten: {name} ...")
             r = results[name] = _child(name, root, timeout=timeout_s, mem_cap_gib=mem_cap_gib)
-            log(f"  -> {_fmt(r.get('wall_s'))} s, peak RSS {r['rss_mib']:,.0f} MiB "
-                f"{r.get('counts') or r.get('error')}")
+            log(f"  -> {_fmt(r.get('wall_s'))} s, peak RSS {r['rss_mib']:,.0f} MiB {r.get('counts') or r.get('error')}")
     ours, pandas = results["ours"], results["pandas"]
     ratio = pandas["wall_s"] / ours["wall_s"] if "wall_s" in ours and "wall_s" in pandas else None
     if ratio is None and "wall_s" in ours and "error" in pandas:
@@ -349,12 +400,20 @@ def section(target_tracks: int, log, timeout_s: float = DEFAULT_TIMEOUT_S,
     results["ratio"] = ratio
     same_rows = ours.get("counts") == pandas.get("counts") if "counts" in ours and "counts" in pandas else None
     results["same_row_counts"] = same_rows
-    title = (f"## 3. Flattening {synth['tracks']:,} tracks ({synth['files']:,} raw files, "
-             f"{synth['bytes'] / 2**20:,.0f} MiB of JSON) into a fresh DuckDB")
-    lines = [title, "",
-             "| path | wall s | CPU s | peak RSS MiB | rows | speed-up vs pandas |", "|---|---:|---:|---:|---|---:|"]
-    for label, r in (("`load_snapshot` (DuckDB SQL: one parse per file, shape checks, all 5 tables)", ours),
-                     ("pandas: json.load → json_normalize → DuckDB (same 5 tables, no shape checks)", pandas)):
+    title = (
+        f"## 3. Flattening {synth['tracks']:,} tracks ({synth['files']:,} raw files, "
+        f"{synth['bytes'] / 2**20:,.0f} MiB of JSON) into a fresh DuckDB"
+    )
+    lines = [
+        title,
+        "",
+        "| path | wall s | CPU s | peak RSS MiB | rows | speed-up vs pandas |",
+        "|---|---:|---:|---:|---|---:|",
+    ]
+    for label, r in (
+        ("`load_snapshot` (DuckDB SQL: one parse per file, shape checks, all 5 tables)", ours),
+        ("pandas: json.load → json_normalize → DuckDB (same 5 tables, no shape checks)", pandas),
+    ):
         rows = ", ".join(f"{k} {v:,}" for k, v in (r.get("counts") or {}).items()) or f"**{r.get('error')}**"
         if r is pandas:
             speed = "1.0×"
@@ -364,21 +423,32 @@ def section(target_tracks: int, log, timeout_s: float = DEFAULT_TIMEOUT_S,
             speed = f"≥ {results['ratio_at_least']:.1f}× (pandas did not finish)"
         else:
             speed = "–"
-        lines.append(f"| {label} | {_fmt(r.get('wall_s'))} | {_fmt(r.get('cpu_s'))} | {_fmt(r.get('rss_mib'), 0)} | "
-                     f"{rows} | {speed} |")
-    raw = ("Raw files are one real emulator day (200 albums, fetched by our client) copied with fresh album and "
-           "track ids, in the platform's raw layout (release pages, `albums-batch-*`, `tracks-<album>-*`). "
-           "Wall = in-process load time (excludes interpreter start-up and imports); CPU = user + system time of "
-           "that load, all threads (a figure other tenants' load barely moves, unlike wall); peak RSS = the "
-           f"contender's subprocess tree (psutil, 10 ms), under a {mem_cap_gib:g} GiB cap and a {timeout_s:.0f} s "
-           f"timeout. CPU pressure from other processes while each ran (PSI some avg10, %): ours "
-           f"{_pressure(ours)}, pandas {_pressure(pandas)}.")
-    match = ("row counts match." if same_rows else "row counts DIFFER." if same_rows is False
-             else "row counts not compared (a contender did not finish).")
-    same = ("Both paths build the same five tables with the same rules (first listing position, an album's "
-            "details from the first of its manifest's batch files, tracks kept once, first credit position) — "
-            f"{match} `load_snapshot` also checks every raw item's JSON types (a wrong-typed field fails the "
-            "load, naming file, item and field); the pandas path does not.")
+        lines.append(
+            f"| {label} | {_fmt(r.get('wall_s'))} | {_fmt(r.get('cpu_s'))} | {_fmt(r.get('rss_mib'), 0)} | "
+            f"{rows} | {speed} |"
+        )
+    raw = (
+        "Raw files are one real emulator day (200 albums, fetched by our client) copied with fresh album and "
+        "track ids, in the platform's raw layout (release pages, `albums-batch-*`, `tracks-<album>-*`). "
+        "Wall = in-process load time (excludes interpreter start-up and imports); CPU = user + system time of "
+        "that load, all threads (a figure other tenants' load barely moves, unlike wall); peak RSS = the "
+        f"contender's subprocess tree (psutil, 10 ms), under a {mem_cap_gib:g} GiB cap and a {timeout_s:.0f} s "
+        f"timeout. CPU pressure from other processes while each ran (PSI some avg10, %): ours "
+        f"{_pressure(ours)}, pandas {_pressure(pandas)}."
+    )
+    match = (
+        "row counts match."
+        if same_rows
+        else "row counts DIFFER."
+        if same_rows is False
+        else "row counts not compared (a contender did not finish)."
+    )
+    same = (
+        "Both paths build the same five tables with the same rules (first listing position, an album's "
+        "details from the first of its manifest's batch files, tracks kept once, first credit position) — "
+        f"{match} `load_snapshot` also checks every raw item's JSON types (a wrong-typed field fails the "
+        "load, naming file, item and field); the pandas path does not."
+    )
     lines += ["", raw, same, ""]
     return results, lines
 
@@ -397,6 +467,7 @@ def main() -> None:
         print(json.dumps(_worker_main(mode, Path(root), extra)), flush=True)
         return
     started = time.perf_counter()
+
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - started:6.1f}s] {message}", file=sys.stderr, flush=True)
 

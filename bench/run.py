@@ -19,7 +19,7 @@ import platform
 import signal
 import sys
 import time
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -57,8 +57,9 @@ def run_worker(name: str, args: dict) -> dict:
 def emulator(n: int, **faults):
     from spotify_assets.emulator import CatalogConfig, EmulatorConfig, FaultConfig, SpotifyEmulator
 
-    config = EmulatorConfig(catalog=CatalogConfig(albums_per_day=n), faults=FaultConfig(latency_ms=LATENCY_MS, **faults),
-                            today=DAY)
+    config = EmulatorConfig(
+        catalog=CatalogConfig(albums_per_day=n), faults=FaultConfig(latency_ms=LATENCY_MS, **faults), today=DAY
+    )
     return SpotifyEmulator(config), config
 
 
@@ -69,14 +70,23 @@ def minimal_requests(emu, n: int) -> dict:
     ids = catalog.new_release_ids(DAY, "US")  # our client lists for market=US (the default)
     extra = sum(max(0, math.ceil(catalog.total_tracks(i, DAY) / PAGE) - 1) for i in ids)
     tracks = sum(catalog.total_tracks(i, DAY) for i in ids)
-    return {"ours": 1 + math.ceil(n / PAGE) + math.ceil(n / BATCH) + extra,
-            # per-album track paging (what peers without a batch endpoint must do), listing pages of 50
-            "per_album": 1 + math.ceil(n / PAGE) + n + extra, "tracks": tracks, "extra_pages": extra}
+    return {
+        "ours": 1 + math.ceil(n / PAGE) + math.ceil(n / BATCH) + extra,
+        # per-album track paging (what peers without a batch endpoint must do), listing pages of 50
+        "per_album": 1 + math.ceil(n / PAGE) + n + extra,
+        "tracks": tracks,
+        "extra_pages": extra,
+    }
 
 
 def worker_args(emu, config) -> dict:
-    return {"api": emu.api_base_url, "token_url": emu.token_url, "client_id": config.client_id,
-            "secret": config.client_secret, "day": DAY.isoformat()}
+    return {
+        "api": emu.api_base_url,
+        "token_url": emu.token_url,
+        "client_id": config.client_id,
+        "secret": config.client_secret,
+        "day": DAY.isoformat(),
+    }
 
 
 def measure(name: str, n: int, worker_extra: dict | None = None, **faults) -> dict:
@@ -87,8 +97,9 @@ def measure(name: str, n: int, worker_extra: dict | None = None, **faults) -> di
         result = run_worker(name, {**worker_args(emu, config), **(worker_extra or {})})
         stats = emu.stats()
     api = {k: v for k, v in stats["by_endpoint"].items() if k != "admin"}
-    result.update(n=n, contender=name, requests=stats["total"], by_endpoint=api, by_status=stats["by_status"],
-                  minimal=mins)
+    result.update(
+        n=n, contender=name, requests=stats["total"], by_endpoint=api, by_status=stats["by_status"], minimal=mins
+    )
     return result
 
 
@@ -98,38 +109,46 @@ def fmt(x, digits=2):
 
 def extraction(sizes: list[int], peer_max_n: int, log) -> tuple[list[dict], list[str]]:
     rows, lines, notes = [], [], []
-    lines += ["## 1. Extraction (new releases + every track), emulator latency 20 ms", "",
-              "| N albums | contender | requests | minimal | req / minimal | wall s | lower bound s | wall / bound "
-              "| peak RSS MiB | wall vs seed |",
-              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        "## 1. Extraction (new releases + every track), emulator latency 20 ms",
+        "",
+        "| N albums | contender | requests | minimal | req / minimal | wall s | lower bound s | wall / bound "
+        "| peak RSS MiB | wall vs seed |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for n in sizes:
         per_n = {}
-        for name in ("ours",) + PEERS:
+        for name in ("ours", *PEERS):
             if name != "ours" and n > peer_max_n:
                 per_n[name] = {"contender": name, "n": n, "skipped": f"N > --peer-max-n {peer_max_n}"}
                 continue
             log(f"extraction N={n} {name} ...")
             r = measure(name, n)
             per_n[name] = r
-            log(f"  -> {r.get('requests')} requests, {fmt(r.get('wall_s'))} s, {fmt(r.get('rss_mib'), 0)} MiB"
-                + (f" ERROR {r['error']}" if "error" in r else ""))
+            log(
+                f"  -> {r.get('requests')} requests, {fmt(r.get('wall_s'))} s, {fmt(r.get('rss_mib'), 0)} MiB"
+                + (f" ERROR {r['error']}" if "error" in r else "")
+            )
         seed_wall = per_n.get("seed", {}).get("wall_s")
         for name, r in per_n.items():
             rows.append(r)
             if "skipped" in r:
-                lines.append(f"| {n:,} | {name} | skipped ({r['skipped']}: sequential, "
-                             f"≥ {n} × 20 ms) | | | | | | | |")
+                lines.append(f"| {n:,} | {name} | skipped ({r['skipped']}: sequential, ≥ {n} × 20 ms) | | | | | | | |")
                 continue
             extracted = (r.get("progress") or {}).get("phase") == "extracted"
             if "error" in r and not extracted:
                 why = r.get("killed") or f"failed: {r['error']}"
-                lines.append(f"| {n:,} | {name} | {r['requests']:,} | {r['minimal']['ours']:,} | | {why} | | | "
-                             f"{fmt(r['rss_mib'], 0)} | |")
+                lines.append(
+                    f"| {n:,} | {name} | {r['requests']:,} | {r['minimal']['ours']:,} | | {why} | | | "
+                    f"{fmt(r['rss_mib'], 0)} | |"
+                )
                 continue
             if extracted:  # killed after its extract step: the extraction figures stand, the rest is noted
                 r.update(wall_s=r["progress"]["wall_s"], concurrency=r["progress"]["concurrency"])
-                notes.append(f"{name} at N = {n:,}: extract finished in {r['wall_s']:.1f} s; its normalize + load "
-                             f"step was then {r['killed']}")
+                notes.append(
+                    f"{name} at N = {n:,}: extract finished in {r['wall_s']:.1f} s; its normalize + load "
+                    f"step was then {r['killed']}"
+                )
             minimal = r["minimal"]["ours"]
             conc = r.get("concurrency", 1)
             bound = minimal * LATENCY_MS / 1000 / conc
@@ -137,23 +156,35 @@ def extraction(sizes: list[int], peer_max_n: int, log) -> tuple[list[dict], list
             vs_seed = f"{r['wall_s'] / seed_wall:.1%}" if seed_wall else "–"
             lines.append(
                 f"| {n:,} | {name}{' †' if extracted else ''} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
-                f"{r['wall_s']:.2f} | {bound:.2f} (÷{conc}) | {r['ratio_bound']:.2f} | {r['rss_mib']:.0f} | {vs_seed} |")
+                f"{r['wall_s']:.2f} | {bound:.2f} (÷{conc}) | {r['ratio_bound']:.2f} | {r['rss_mib']:.0f} | {vs_seed} |"
+            )
     lines += [f"\n† {note}." for note in notes]
     ours = [r for r in rows if r.get("contender") == "ours" and "rss_mib" in r and "error" not in r]
     if len(ours) > 1:
-        lines += ["", "Peak RSS of our client by N (flat = the client holds a bounded amount whatever the day's size):",
-                  "", "| N albums | pages | MiB received | peak RSS MiB | vs smallest N |", "|---:|---:|---:|---:|---:|"]
+        lines += [
+            "",
+            "Peak RSS of our client by N (flat = the client holds a bounded amount whatever the day's size):",
+            "",
+            "| N albums | pages | MiB received | peak RSS MiB | vs smallest N |",
+            "|---:|---:|---:|---:|---:|",
+        ]
         for r in ours:
-            lines.append(f"| {r['n']:,} | {r.get('pages', 0):,} | {r.get('bytes', 0) / 2**20:,.0f} | {r['rss_mib']:.0f} | "
-                         f"{r['rss_mib'] / ours[0]['rss_mib']:.2f}× |")
-    lines += ["", "*minimal* = 1 token + ⌈N/50⌉ listing pages + ⌈N/20⌉ `albums?ids=` batches + one page per extra 50 "
-              "tracks. Peers have no batch endpoint in their loop, so they need ≈ N + ⌈N/50⌉ + extras "
-              "(their per-album minimum is in the JSON). *lower bound* = minimal × 20 ms / concurrency "
-              "(ours: max_workers = 8; sequential peers: 1). Wall = in-process extraction time "
-              "(excludes interpreter start-up and imports); RSS = the contender's subprocess peak "
-              "(psutil polling every 10 ms, with descendants), including imports. "
-              f"Each contender runs under a {LIMITS['timeout_s']:.0f} s timeout and a {LIMITS['mem_cap_gib']:g} GiB "
-              "RSS cap; one killed for exceeding either is reported as such.", ""]
+            lines.append(
+                f"| {r['n']:,} | {r.get('pages', 0):,} | {r.get('bytes', 0) / 2**20:,.0f} | {r['rss_mib']:.0f} | "
+                f"{r['rss_mib'] / ours[0]['rss_mib']:.2f}× |"
+            )
+    lines += [
+        "",
+        "*minimal* = 1 token + ⌈N/50⌉ listing pages + ⌈N/20⌉ `albums?ids=` batches + one page per extra 50 "
+        "tracks. Peers have no batch endpoint in their loop, so they need ≈ N + ⌈N/50⌉ + extras "
+        "(their per-album minimum is in the JSON). *lower bound* = minimal × 20 ms / concurrency "
+        "(ours: max_workers = 8; sequential peers: 1). Wall = in-process extraction time "
+        "(excludes interpreter start-up and imports); RSS = the contender's subprocess peak "
+        "(psutil polling every 10 ms, with descendants), including imports. "
+        f"Each contender runs under a {LIMITS['timeout_s']:.0f} s timeout and a {LIMITS['mem_cap_gib']:g} GiB "
+        "RSS cap; one killed for exceeding either is reported as such.",
+        "",
+    ]
     return rows, lines
 
 
@@ -163,14 +194,20 @@ def rate_limited(sizes: list[int], log) -> tuple[list[dict], list[str]]:
     (``rate_limit_requests`` / ``rate_limit_window_s``: it paces itself and should see no 429)."""
     limit, window = RATE_LIMIT
     rows, lines = [], []
-    lines += [f"## 2. Extraction under a rolling-window rate limit ({limit} requests / {window:g} s, 20 ms latency)", "",
-              "| N albums | client | requests | minimal | req / minimal | 429s | wall s | floor s | wall / floor "
-              "| peak RSS MiB |",
-              "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [
+        f"## 2. Extraction under a rolling-window rate limit ({limit} requests / {window:g} s, 20 ms latency)",
+        "",
+        "| N albums | client | requests | minimal | req / minimal | 429s | wall s | floor s | wall / floor "
+        "| peak RSS MiB |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for n in sizes:
         for mode, extra in (("reactive", {}), ("paced", {"client_rate_limit": [limit, window]})):
-            label = "default (429 → shared Retry-After pause)" if mode == "reactive" else \
-                f"paced (`rate_limit_requests={limit}`, `rate_limit_window_s={window:g}`)"
+            label = (
+                "default (429 → shared Retry-After pause)"
+                if mode == "reactive"
+                else f"paced (`rate_limit_requests={limit}`, `rate_limit_window_s={window:g}`)"
+            )
             log(f"rate-limited N={n} ours {mode} ...")
             r = measure("ours", n, worker_extra=extra, rate_limit_requests=limit, rate_limit_window_s=window)
             r["client_mode"] = mode
@@ -178,24 +215,32 @@ def rate_limited(sizes: list[int], log) -> tuple[list[dict], list[str]]:
             minimal = r["minimal"]["ours"]
             if "error" in r:
                 why = r.get("killed") or f"failed: {r['error']}"
-                lines.append(f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | | | {why} | | | "
-                             f"{fmt(r.get('rss_mib'), 0)} |")
+                lines.append(
+                    f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | | | {why} | | | "
+                    f"{fmt(r.get('rss_mib'), 0)} |"
+                )
                 continue
             floor = math.ceil(minimal / limit) * window
             # a floor of 0 windows (all within the first window) would be the latency bound instead
             floor = max(floor - window, minimal * LATENCY_MS / 1000 / r["concurrency"]) if minimal <= limit else floor
             r.update(floor_s=floor, n429=r["by_status"].get("429", 0))
-            lines.append(f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
-                         f"{r['n429']:,} | {r['wall_s']:.2f} | {floor:.2f} | {r['wall_s'] / floor:.2f} | {r['rss_mib']:.0f} |")
+            lines.append(
+                f"| {n:,} | {label} | {r['requests']:,} | {minimal:,} | {r['requests'] / minimal:.2f} | "
+                f"{r['n429']:,} | {r['wall_s']:.2f} | {floor:.2f} | {r['wall_s'] / floor:.2f} | {r['rss_mib']:.0f} |"
+            )
             log(f"  -> {r['requests']} requests, {r['n429']} 429s, {r['wall_s']:.2f} s (floor {floor:.1f} s)")
-    lines += ["", f"*floor* = ⌈minimal / {limit}⌉ × {window:g} s when more than one window is needed "
-              "(the last window's requests still need to be sent, so the true floor is "
-              f"(⌈minimal / {limit}⌉ − 1) × {window:g} s + a few latencies; we use the stricter "
-              "published formula). The window was chosen so N = 10 000 (~1 700 requests) needs 3 windows "
-              "(30 s) and the run stays short; 100 requests / 30 s would take ~8.5 min for N = 10 000. "
-              "*paced*: the client counts a request against the window from its send until a window after its "
-              "reply, so it never runs ahead of the server's count; Spotify publishes no number, so pacing is "
-              "off unless configured.", ""]
+    lines += [
+        "",
+        f"*floor* = ⌈minimal / {limit}⌉ × {window:g} s when more than one window is needed "
+        "(the last window's requests still need to be sent, so the true floor is "
+        f"(⌈minimal / {limit}⌉ − 1) × {window:g} s + a few latencies; we use the stricter "
+        "published formula). The window was chosen so N = 10 000 (~1 700 requests) needs 3 windows "
+        "(30 s) and the run stays short; 100 requests / 30 s would take ~8.5 min for N = 10 000. "
+        "*paced*: the client counts a request against the window from its send until a window after its "
+        "reply, so it never runs ahead of the server's count; Spotify publishes no number, so pacing is "
+        "off unless configured.",
+        "",
+    ]
     return rows, lines
 
 
@@ -214,8 +259,12 @@ def dagster(log) -> tuple[dict, list[str]]:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--sizes", default="100,2000,10000", help="album counts (comma-separated)")
-    p.add_argument("--peer-max-n", type=int, default=None,
-                   help="skip sequential peers above this N (default: run them at every size)")
+    p.add_argument(
+        "--peer-max-n",
+        type=int,
+        default=None,
+        help="skip sequential peers above this N (default: run them at every size)",
+    )
     p.add_argument("--rate-limit-sizes", default="2000,10000")
     p.add_argument("--flatten-tracks", type=int, default=1_000_000)
     p.add_argument("--dashboard-days", default="14,365", help="history lengths (days) for the dashboard section")
@@ -242,14 +291,25 @@ def main() -> None:
         args.peer_max_n = max(sizes, default=0)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind, so run_worker's finally runs
     log = lambda m: print(f"[{time.perf_counter() - started:6.1f}s] {m}", file=sys.stderr, flush=True)  # noqa: E731
-    results: dict = {"started_utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                     "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
-                                 "platform": platform.platform()},
-                     "settings": {"latency_ms": LATENCY_MS, "sizes": sizes, "peer_max_n": args.peer_max_n,
-                                  "rate_limit": RATE_LIMIT, "day": DAY.isoformat(), **LIMITS}}
-    md = [f"# spotify-assets benchmark — {results['started_utc']}", "",
-          f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}. "
-          f"Command: `python bench/run.py {' '.join(sys.argv[1:])}`", ""]
+    results: dict = {
+        "started_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "platform": platform.platform()},
+        "settings": {
+            "latency_ms": LATENCY_MS,
+            "sizes": sizes,
+            "peer_max_n": args.peer_max_n,
+            "rate_limit": RATE_LIMIT,
+            "day": DAY.isoformat(),
+            **LIMITS,
+        },
+    }
+    md = [
+        f"# spotify-assets benchmark — {results['started_utc']}",
+        "",
+        f"Python {platform.python_version()}, {os.cpu_count()} CPUs, {platform.platform()}. "
+        f"Command: `python bench/run.py {' '.join(sys.argv[1:])}`",
+        "",
+    ]
     if "extraction" not in skip:
         results["extraction"], lines = extraction(sizes, args.peer_max_n, log)
         md += lines
@@ -263,19 +323,37 @@ def main() -> None:
         md += lines
     if "dagster" not in skip:
         results["dagster"], _ = dagster(log)
-        bare = next((r for r in results.get("extraction", []) if r.get("contender") == "ours" and r.get("n") == 100
-                     and "wall_s" in r), None)
+        bare = next(
+            (
+                r
+                for r in results.get("extraction", [])
+                if r.get("contender") == "ours" and r.get("n") == 100 and "wall_s" in r
+            ),
+            None,
+        )
         d = results["dagster"]
-        md += ["## 4. Dagster overhead: one day (100 albums, 20 ms latency)", "",
-               "| run | requests | wall s | peak RSS MiB |", "|---|---:|---:|---:|"]
+        md += [
+            "## 4. Dagster overhead: one day (100 albums, 20 ms latency)",
+            "",
+            "| run | requests | wall s | peak RSS MiB |",
+            "|---|---:|---:|---:|",
+        ]
         if bare:
-            md.append(f"| bare extraction (our client, section 1) | {bare['requests']:,} | {bare['wall_s']:.2f} | "
-                      f"{bare['rss_mib']:.0f} |")
-        md.append(f"| `dg.materialize` raw_new_releases + raw_album_tracks + spotify_tables + checks "
-                  f"({'success' if d.get('success') else 'FAILED ' + str(d.get('error'))}) | {d['requests']:,} | "
-                  f"{fmt(d.get('wall_s'))} | {fmt(d.get('rss_mib'), 0)} |")
-        md += ["", "The materialize time includes landing raw JSON on disk, the DuckDB load and 35 asset checks, "
-               "on an ephemeral Dagster instance (in-process executor).", ""]
+            md.append(
+                f"| bare extraction (our client, section 1) | {bare['requests']:,} | {bare['wall_s']:.2f} | "
+                f"{bare['rss_mib']:.0f} |"
+            )
+        md.append(
+            f"| `dg.materialize` raw_new_releases + raw_album_tracks + spotify_tables + checks "
+            f"({'success' if d.get('success') else 'FAILED ' + str(d.get('error'))}) | {d['requests']:,} | "
+            f"{fmt(d.get('wall_s'))} | {fmt(d.get('rss_mib'), 0)} |"
+        )
+        md += [
+            "",
+            "The materialize time includes landing raw JSON on disk, the DuckDB load and 35 asset checks, "
+            "on an ephemeral Dagster instance (in-process executor).",
+            "",
+        ]
     if "dashboard" not in skip:
         import dashboard_bench
 
@@ -286,8 +364,14 @@ def main() -> None:
         import ui_path
 
         def bare() -> dict:
-            ours = next((r for r in results.get("extraction", []) if r.get("contender") == "ours" and r.get("n") == 100
-                         and "wall_s" in r), None)
+            ours = next(
+                (
+                    r
+                    for r in results.get("extraction", [])
+                    if r.get("contender") == "ours" and r.get("n") == 100 and "wall_s" in r
+                ),
+                None,
+            )
             return ours or measure("ours", 100)
 
         results["ui_path"], lines = ui_path.section(log, bare)

@@ -26,9 +26,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT)]
@@ -112,8 +113,13 @@ def import_time_s(runs: int = 3) -> list[float]:
     """Cumulative import time of spotify_assets.definitions (python -X importtime), fresh interpreters."""
     times = []
     for _ in range(runs):
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import spotify_assets.definitions"],
-                              cwd=ROOT, capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", "import spotify_assets.definitions"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         line = [ln for ln in done.stderr.splitlines() if ln.rstrip().endswith("| spotify_assets.definitions")][-1]
         times.append(int(re.split(r"\s*\|\s*", line)[1]) / 1e6)
     return times
@@ -126,10 +132,19 @@ def cli_day(scratch: Path) -> dict[str, Any]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "SPOTIFY_"))}
     env.update(DAGSTER_HOME=str(home), SPOTIFY_ASSETS_DATA_DIR=str(data), **ENV)
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "spotify_assets.cli", "run", "--date", CLI_DAY.isoformat()],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
-    return {"wall_s": time.perf_counter() - t0, "success": done.returncode == 0,
-            "tail": done.stdout.strip().splitlines()[:1] + done.stderr.strip().splitlines()[-3:]}
+    done = subprocess.run(
+        [sys.executable, "-m", "spotify_assets.cli", "run", "--date", CLI_DAY.isoformat()],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT_S,
+    )
+    return {
+        "wall_s": time.perf_counter() - t0,
+        "success": done.returncode == 0,
+        "tail": done.stdout.strip().splitlines()[:1] + done.stderr.strip().splitlines()[-3:],
+    }
 
 
 def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, Any]:
@@ -143,7 +158,9 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         scratch = Path(tmp)
         r["cli"] = cli_day(scratch)
-        log(f"ui path: spotify-assets run --date {CLI_DAY}: {r['cli']['wall_s']:.2f} s ({'ok' if r['cli']['success'] else 'FAILED'})")
+        log(
+            f"ui path: spotify-assets run --date {CLI_DAY}: {r['cli']['wall_s']:.2f} s ({'ok' if r['cli']['success'] else 'FAILED'})"
+        )
         t0 = time.perf_counter()
         with dagster_dev(scratch / "dev", env=ENV) as server, TreeSampler(server.process.pid) as tree:
             r["dev_start_s"] = time.perf_counter() - t0
@@ -162,10 +179,18 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
             wait_materialized(server, assets, days, TIMEOUT_S)
             wall = time.perf_counter() - t0
             runs = server.backfill(backfill_id)["runs"]
-            r["backfill"] = {"days": len(days), "wall_s": wall, "pickup_s": picked, "runs": len(runs),
-                             "cpu_s": tree.cpu_s() - cpu0, "peak_rss_mib": tree.peak_rss / 2**20}
-            log(f"ui path: 30-day backfill: {wall:.1f} s ({len(runs)} runs, daemon pick-up {picked:.1f} s), "
-                f"peak RSS {r['backfill']['peak_rss_mib']:.0f} MiB")
+            r["backfill"] = {
+                "days": len(days),
+                "wall_s": wall,
+                "pickup_s": picked,
+                "runs": len(runs),
+                "cpu_s": tree.cpu_s() - cpu0,
+                "peak_rss_mib": tree.peak_rss / 2**20,
+            }
+            log(
+                f"ui path: 30-day backfill: {wall:.1f} s ({len(runs)} runs, daemon pick-up {picked:.1f} s), "
+                f"peak RSS {r['backfill']['peak_rss_mib']:.0f} MiB"
+            )
             tree.reset_peak()
             r["ui_days"] = []
             for day in UI_DAYS:
@@ -174,13 +199,21 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
                 run_id = server.launch_run(day.isoformat())
                 status = server.wait_run(run_id, TIMEOUT_S, poll_s=0.1)
                 times = server.run_times(run_id)
-                r["ui_days"].append({"day": day.isoformat(), "status": status, "wall_s": time.perf_counter() - t0,
-                                     "cpu_s": tree.cpu_s() - cpu0,
-                                     "queued_to_start_s": times["startTime"] - times["creationTime"],
-                                     "start_to_end_s": times["endTime"] - times["startTime"]})
+                r["ui_days"].append(
+                    {
+                        "day": day.isoformat(),
+                        "status": status,
+                        "wall_s": time.perf_counter() - t0,
+                        "cpu_s": tree.cpu_s() - cpu0,
+                        "queued_to_start_s": times["startTime"] - times["creationTime"],
+                        "start_to_end_s": times["endTime"] - times["startTime"],
+                    }
+                )
                 d = r["ui_days"][-1]
-                log(f"ui path: UI-launched day {day}: {status} in {d['wall_s']:.2f} s (queued -> started "
-                    f"{d['queued_to_start_s']:.2f} s, started -> end {d['start_to_end_s']:.2f} s)")
+                log(
+                    f"ui path: UI-launched day {day}: {status} in {d['wall_s']:.2f} s (queued -> started "
+                    f"{d['queued_to_start_s']:.2f} s, started -> end {d['start_to_end_s']:.2f} s)"
+                )
             r["ui_peak_rss_mib"] = tree.peak_rss / 2**20
             r["total_cpu_s"] = tree.cpu_s()
     r["loadavg_end"] = os.getloadavg()
@@ -190,35 +223,48 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
 def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[str, Any], list[str]]:
     try:
         r = measure(log, bare)
-    except Exception as error:  # noqa: BLE001  (the report says what failed; the other sections stand)
+    except Exception as error:
         log(f"ui path: FAILED {type(error).__name__}: {error}")
-        return {"error": f"{type(error).__name__}: {error}"}, ["## 6. The path users take (dagster dev)", "",
-                                                              f"FAILED: {type(error).__name__}: {str(error)[:500]}", ""]
+        return {"error": f"{type(error).__name__}: {error}"}, [
+            "## 6. The path users take (dagster dev)",
+            "",
+            f"FAILED: {type(error).__name__}: {str(error)[:500]}",
+            "",
+        ]
     ui = [d["wall_s"] for d in r["ui_days"]]
     ui_day = statistics.mean(ui)
     b, cli, bare_s = r["backfill"], r["cli"]["wall_s"], r["bare"].get("wall_s")
-    r["ratios"] = {"ui_day_vs_cli_day": ui_day / cli, "backfill30_vs_ui_day": b["wall_s"] / ui_day,
-                   "backfill30_after_pickup_vs_ui_day": (b["wall_s"] - (b["pickup_s"] or 0)) / ui_day,
-                   "ui_day_vs_bare_extraction": ui_day / bare_s if bare_s else None}
+    r["ratios"] = {
+        "ui_day_vs_cli_day": ui_day / cli,
+        "backfill30_vs_ui_day": b["wall_s"] / ui_day,
+        "backfill30_after_pickup_vs_ui_day": (b["wall_s"] - (b["pickup_s"] or 0)) / ui_day,
+        "ui_day_vs_bare_extraction": ui_day / bare_s if bare_s else None,
+    }
     x = r["ratios"]
-    lines = ["## 6. The path users take: `dagster dev`, UI launches and a backfill (issue 11)", "",
-             "| what | wall s | CPU s (tree) | peak RSS MiB (tree) | ratio | target |", "|---|---:|---:|---:|---:|---|",
-             f"| bare extraction of a day (our client, 100 albums) | {bare_s:.2f} | | {r['bare'].get('rss_mib', 0):.0f} | | |",
-             f"| `spotify-assets run --date` (process start → exit) | {cli:.2f} | | | 1.00 | |",
-             f"| one day launched like the UI (launchRun, no run config): first, warm | {ui[0]:.2f}, {ui[1]:.2f} | "
-             f"{r['ui_days'][0]['cpu_s']:.1f}, {r['ui_days'][1]['cpu_s']:.1f} | {r['ui_peak_rss_mib']:.0f} | "
-             f"{x['ui_day_vs_cli_day']:.2f}× the CLI day | ≤ 1.5× |",
-             f"| 30-day backfill like the UI (launchPartitionBackfill → every asset MATERIALIZED), {b['runs']} runs | "
-             f"{b['wall_s']:.1f} | {b['cpu_s']:.1f} | {b['peak_rss_mib']:.0f} | {x['backfill30_vs_ui_day']:.2f}× the UI day | "
-             "≤ 3×, ≤ 1024 MiB |",
-             f"| … of which the daemon's pick-up (submit → first run) | {b['pickup_s']:.1f} | | | "
-             f"{x['backfill30_after_pickup_vs_ui_day']:.2f}× without it | |",
-             f"| `import spotify_assets.definitions` (-X importtime, min of 3) | {min(r['import_s']):.2f} | | | | ≤ 1.5 s |",
-             "", f"UI days, queued → run process started / started → ended: "
-             + ", ".join(f"{d['queued_to_start_s']:.1f} / {d['start_to_end_s']:.1f} s" for d in r["ui_days"])
-             + f". Load average (1/5/15 min) at the start {'/'.join(f'{v:.1f}' for v in r['loadavg_start'])}, "
-             f"at the end {'/'.join(f'{v:.1f}' for v in r['loadavg_end'])} (2 cores)"
-             + f". dagster dev start-up (until the code location is loaded): {r['dev_start_s']:.1f} s. The UI day is the mean "
-             "of the two launches. The backfill daemon looks for new backfills every 30 s (fixed in Dagster 1.13), "
-             "so the pick-up wait is 0–30 s whatever the platform does.", ""]
+    lines = [
+        "## 6. The path users take: `dagster dev`, UI launches and a backfill (issue 11)",
+        "",
+        "| what | wall s | CPU s (tree) | peak RSS MiB (tree) | ratio | target |",
+        "|---|---:|---:|---:|---:|---|",
+        f"| bare extraction of a day (our client, 100 albums) | {bare_s:.2f} | | {r['bare'].get('rss_mib', 0):.0f} | | |",
+        f"| `spotify-assets run --date` (process start → exit) | {cli:.2f} | | | 1.00 | |",
+        f"| one day launched like the UI (launchRun, no run config): first, warm | {ui[0]:.2f}, {ui[1]:.2f} | "
+        f"{r['ui_days'][0]['cpu_s']:.1f}, {r['ui_days'][1]['cpu_s']:.1f} | {r['ui_peak_rss_mib']:.0f} | "
+        f"{x['ui_day_vs_cli_day']:.2f}× the CLI day | ≤ 1.5× |",
+        f"| 30-day backfill like the UI (launchPartitionBackfill → every asset MATERIALIZED), {b['runs']} runs | "
+        f"{b['wall_s']:.1f} | {b['cpu_s']:.1f} | {b['peak_rss_mib']:.0f} | {x['backfill30_vs_ui_day']:.2f}× the UI day | "
+        "≤ 3×, ≤ 1024 MiB |",
+        f"| … of which the daemon's pick-up (submit → first run) | {b['pickup_s']:.1f} | | | "
+        f"{x['backfill30_after_pickup_vs_ui_day']:.2f}× without it | |",
+        f"| `import spotify_assets.definitions` (-X importtime, min of 3) | {min(r['import_s']):.2f} | | | | ≤ 1.5 s |",
+        "",
+        "UI days, queued → run process started / started → ended: "
+        + ", ".join(f"{d['queued_to_start_s']:.1f} / {d['start_to_end_s']:.1f} s" for d in r["ui_days"])
+        + f". Load average (1/5/15 min) at the start {'/'.join(f'{v:.1f}' for v in r['loadavg_start'])}, "
+        f"at the end {'/'.join(f'{v:.1f}' for v in r['loadavg_end'])} (2 cores)"
+        + f". dagster dev start-up (until the code location is loaded): {r['dev_start_s']:.1f} s. The UI day is the mean "
+        "of the two launches. The backfill daemon looks for new backfills every 30 s (fixed in Dagster 1.13), "
+        "so the pick-up wait is 0–30 s whatever the platform does.",
+        "",
+    ]
     return r, lines

@@ -27,7 +27,10 @@ def ours(a: dict[str, Any]) -> dict[str, Any]:
     configure_process()  # what the CLI and the code location do at start
     pacing = a.get("client_rate_limit")  # [requests, window_s]: the client paces itself to that limit
     settings = ClientSettings(
-        api_base_url=a["api"], token_url=a["token_url"], client_id=a["client_id"], client_secret=a["secret"],
+        api_base_url=a["api"],
+        token_url=a["token_url"],
+        client_id=a["client_id"],
+        client_secret=a["secret"],
         max_workers=a.get("max_workers", 8),
         **({"rate_limit_requests": pacing[0], "rate_limit_window_s": pacing[1]} if pacing else {}),
     )
@@ -48,8 +51,14 @@ def ours(a: dict[str, Any]) -> dict[str, Any]:
             pages += 1
             nbytes += len(page.body)
         stats = client.stats()
-    return {"wall_s": time.perf_counter() - t0, "albums": len(refs), "pages": pages, "bytes": nbytes,
-            "concurrency": settings.max_workers, "client_stats": stats}
+    return {
+        "wall_s": time.perf_counter() - t0,
+        "albums": len(refs),
+        "pages": pages,
+        "bytes": nbytes,
+        "concurrency": settings.max_workers,
+        "client_stats": stats,
+    }
 
 
 def seed(a: dict[str, Any]) -> dict[str, Any]:
@@ -95,7 +104,9 @@ def spotipy_(a: dict[str, Any]) -> dict[str, Any]:
     from spotipy.oauth2 import SpotifyClientCredentials
 
     t0 = time.perf_counter()
-    auth = SpotifyClientCredentials(client_id=a["client_id"], client_secret=a["secret"], cache_handler=spotipy.MemoryCacheHandler())
+    auth = SpotifyClientCredentials(
+        client_id=a["client_id"], client_secret=a["secret"], cache_handler=spotipy.MemoryCacheHandler()
+    )
     auth.OAUTH_TOKEN_URL = a["token_url"]  # class attribute in spotipy.oauth2; instance override
     sp = spotipy.Spotify(auth_manager=auth, retries=5, status_retries=5)
     sp.prefix = a["api"] + "/"  # no constructor argument in spotipy 2.26; requests are prefix + path
@@ -122,25 +133,43 @@ def dlt_(a: dict[str, Any]) -> dict[str, Any]:
 
     t0 = time.perf_counter()
     token = fetch_token(a["token_url"], a["client_id"], a["secret"])
-    source = rest_api_source({
-        "client": {"base_url": a["api"] + "/", "auth": {"type": "bearer", "token": token}},
-        "resource_defaults": {"write_disposition": "replace"},
-        "resources": [
-            {"name": "new_releases", "endpoint": {
-                "path": "browse/new-releases", "params": {"limit": 50, "country": MARKET},
-                "data_selector": "albums.items",
-                "paginator": {"type": "json_link", "next_url_path": "albums.next"}}},
-            {"name": "album_tracks", "endpoint": {
-                "path": "albums/{album_id}/tracks",
-                "params": {"limit": 50, "market": MARKET,
-                           "album_id": {"type": "resolve", "resource": "new_releases", "field": "id"}},
-                "data_selector": "items",
-                "paginator": {"type": "json_link", "next_url_path": "next"}}},
-        ],
-    })
+    source = rest_api_source(
+        {
+            "client": {"base_url": a["api"] + "/", "auth": {"type": "bearer", "token": token}},
+            "resource_defaults": {"write_disposition": "replace"},
+            "resources": [
+                {
+                    "name": "new_releases",
+                    "endpoint": {
+                        "path": "browse/new-releases",
+                        "params": {"limit": 50, "country": MARKET},
+                        "data_selector": "albums.items",
+                        "paginator": {"type": "json_link", "next_url_path": "albums.next"},
+                    },
+                },
+                {
+                    "name": "album_tracks",
+                    "endpoint": {
+                        "path": "albums/{album_id}/tracks",
+                        "params": {
+                            "limit": 50,
+                            "market": MARKET,
+                            "album_id": {"type": "resolve", "resource": "new_releases", "field": "id"},
+                        },
+                        "data_selector": "items",
+                        "paginator": {"type": "json_link", "next_url_path": "next"},
+                    },
+                },
+            ],
+        }
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        pipeline = dlt.pipeline(pipeline_name="bench", pipelines_dir=tmp, dataset_name="spotify",
-                                destination=dlt.destinations.duckdb(f"{tmp}/bench.duckdb"))
+        pipeline = dlt.pipeline(
+            pipeline_name="bench",
+            pipelines_dir=tmp,
+            dataset_name="spotify",
+            destination=dlt.destinations.duckdb(f"{tmp}/bench.duckdb"),
+        )
         pipeline.extract(source)
         t_extract = time.perf_counter()
         # a line of its own now: if normalize/load is then killed (time or memory cap), the extract still counts
@@ -151,8 +180,14 @@ def dlt_(a: dict[str, Any]) -> dict[str, Any]:
             counts = {t: sql.execute_sql(f"select count(*) from {t}")[0][0] for t in ("new_releases", "album_tracks")}
     end = time.perf_counter()
     # wall = the extract step (HTTP); normalize + load into DuckDB reported apart
-    return {"wall_s": t_extract - t0, "normalize_load_s": end - t_extract, "total_s": end - t0,
-            "albums": counts["new_releases"], "tracks": counts["album_tracks"], "concurrency": 1}
+    return {
+        "wall_s": t_extract - t0,
+        "normalize_load_s": end - t_extract,
+        "total_s": end - t0,
+        "albums": counts["new_releases"],
+        "tracks": counts["album_tracks"],
+        "concurrency": 1,
+    }
 
 
 def dagster_day(a: dict[str, Any]) -> dict[str, Any]:
@@ -171,15 +206,19 @@ def dagster_day(a: dict[str, Any]) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         resources = {
-            "spotify": EmulatorSpotifyResource(api_base_url=a["api"], token_url=a["token_url"],
-                                               client_id=a["client_id"], client_secret=a["secret"]),
+            "spotify": EmulatorSpotifyResource(
+                api_base_url=a["api"], token_url=a["token_url"], client_id=a["client_id"], client_secret=a["secret"]
+            ),
             "raw_storage": RawStorageResource(local_root=f"{tmp}/raw"),
             "warehouse": WarehouseResource(database=f"{tmp}/spotify.duckdb"),
         }
         t0 = time.perf_counter()
-        result = dg.materialize([raw_new_releases, raw_album_tracks, spotify_tables, table_quality_checks],
-                                partition_key=date.fromisoformat(a["day"]).isoformat(), resources=resources,
-                                instance=dg.DagsterInstance.ephemeral())
+        result = dg.materialize(
+            [raw_new_releases, raw_album_tracks, spotify_tables, table_quality_checks],
+            partition_key=date.fromisoformat(a["day"]).isoformat(),
+            resources=resources,
+            instance=dg.DagsterInstance.ephemeral(),
+        )
         wall = time.perf_counter() - t0
     return {"wall_s": wall, "success": result.success, "concurrency": 8}
 

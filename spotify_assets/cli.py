@@ -12,10 +12,11 @@ summary line per day, a total, and a non-zero exit status naming the days that f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -30,7 +31,7 @@ from spotify_assets.transform.flatten import row_counts
 
 
 def _today_utc() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def _instance() -> dg.DagsterInstance:
@@ -85,9 +86,15 @@ def _load_defs() -> dg.Definitions | None:
 def _check_outcomes(result: dg.ExecuteInProcessResult) -> tuple[int, list[str], list[str]]:
     """(checks evaluated, failed ERROR checks, failed WARN checks with what they said)."""
     checks = result.get_asset_check_evaluations()
-    failed = sorted(f"{c.asset_key.to_user_string()}.{c.check_name}" for c in checks if not c.passed and not _warning(c))
+    failed = sorted(
+        f"{c.asset_key.to_user_string()}.{c.check_name}" for c in checks if not c.passed and not _warning(c)
+    )
     # A WARN check (e.g. albums Spotify pulled) reports without failing the run: shown apart.
-    warned = [f"{c.asset_key.to_user_string()}.{c.check_name}: {c.description}" for c in checks if not c.passed and _warning(c)]
+    warned = [
+        f"{c.asset_key.to_user_string()}.{c.check_name}: {c.description}"
+        for c in checks
+        if not c.passed and _warning(c)
+    ]
     return len(checks), failed, warned
 
 
@@ -101,7 +108,7 @@ def run(day: date) -> int:
             partition_key=day.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
         )
     checks, failed, warned = _check_outcomes(result)
-    resources = defs.resources
+    resources = defs.resources or {}
     print(f"spotify-assets: run {result.run_id} for {day}: {'SUCCESS' if result.success else 'FAILURE'}")
     print(f"  source:  {resources['spotify'].backend}")
     print(f"  raw:     {resources['raw_storage'].location}")
@@ -142,6 +149,7 @@ def dashboard(port: int) -> int:
     """Print where the dashboard is; serve a local one on 127.0.0.1 until interrupted."""
     from spotify_assets.dashboard import DASHBOARD_KEY
     from spotify_assets.dashboard.serve import dashboard_server, server_url
+
     try:
         from spotify_assets.settings import lake_from_env
 
@@ -160,11 +168,8 @@ def dashboard(port: int) -> int:
         return 1
     print(f"dashboard: {path}")
     print(f"serving it at {server_url(server)} (Ctrl-C stops)", flush=True)
-    with server:
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            pass
+    with server, contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
     return 0
 
 
@@ -191,11 +196,16 @@ def run_range(first: date, last: date) -> int:
 
     partitions = daily_partitions.get_partition_keys()
     if first.isoformat() not in partitions or last.isoformat() not in partitions:
-        print(f"spotify-assets: {first}..{last} is not within the daily partitions {partitions[0]}..{partitions[-1]} "
-              "(SPOTIFY_ASSETS_START_DATE sets the first; the last is today UTC)", file=sys.stderr)
+        print(
+            f"spotify-assets: {first}..{last} is not within the daily partitions {partitions[0]}..{partitions[-1]} "
+            "(SPOTIFY_ASSETS_START_DATE sets the first; the last is today UTC)",
+            file=sys.stderr,
+        )
         return 2
-    resources = defs.resources
-    print(f"spotify-assets: {len(days)} days {first}..{last} from {resources['spotify'].backend} into {resources['warehouse'].database}")
+    resources = defs.resources or {}
+    print(
+        f"spotify-assets: {len(days)} days {first}..{last} from {resources['spotify'].backend} into {resources['warehouse'].database}"
+    )
     failed_days: list[date] = []
     dashboard_location: str | None = None
     started = time.perf_counter()
@@ -211,7 +221,9 @@ def run_range(first: date, last: date) -> int:
                 with resources["warehouse"].get_connection() as conn:
                     counts = row_counts(conn, day)
                 rows = ", ".join(f"{table} {count}" for table, count in counts.items())
-                print(f"  {day}  SUCCESS  {took:5.1f} s  {rows}; checks {checks - len(failed) - len(warned)}/{checks} passed")
+                print(
+                    f"  {day}  SUCCESS  {took:5.1f} s  {rows}; checks {checks - len(failed) - len(warned)}/{checks} passed"
+                )
                 for warning in warned:
                     print(f"  {day}  warning: {warning}")
                 dashboard_location = materialization_value(result, "trends_dashboard", "location") or dashboard_location
@@ -232,11 +244,21 @@ def run_range(first: date, last: date) -> int:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="spotify-assets", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run_parser = commands.add_parser("run", help="materialize one day's partition (or a range of days) and print the tables")
-    run_parser.add_argument("--date", type=date.fromisoformat, default=None, help="partition (YYYY-MM-DD), default today UTC")
-    run_parser.add_argument("--from", dest="first", type=date.fromisoformat, default=None, help="first day of a range (YYYY-MM-DD)")
-    run_parser.add_argument("--to", dest="last", type=date.fromisoformat, default=None, help="last day of a range, included (YYYY-MM-DD)")
-    dashboard_parser = commands.add_parser("dashboard", help="print where the trends dashboard is and serve it on 127.0.0.1")
+    run_parser = commands.add_parser(
+        "run", help="materialize one day's partition (or a range of days) and print the tables"
+    )
+    run_parser.add_argument(
+        "--date", type=date.fromisoformat, default=None, help="partition (YYYY-MM-DD), default today UTC"
+    )
+    run_parser.add_argument(
+        "--from", dest="first", type=date.fromisoformat, default=None, help="first day of a range (YYYY-MM-DD)"
+    )
+    run_parser.add_argument(
+        "--to", dest="last", type=date.fromisoformat, default=None, help="last day of a range, included (YYYY-MM-DD)"
+    )
+    dashboard_parser = commands.add_parser(
+        "dashboard", help="print where the trends dashboard is and serve it on 127.0.0.1"
+    )
     dashboard_parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
     commands.add_parser("settings", help="print every environment variable, its default and meaning (Markdown)")
     args = parser.parse_args(argv)

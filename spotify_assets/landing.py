@@ -122,7 +122,9 @@ def land_album_tracks(
     ``unavailable`` instead of failing the day, unless there are more than
     ``max_unavailable_share`` of the day's albums."""
     plan = plan_track_fetch(albums, known)
-    log.info("tracks for %s: %d albums to fetch, %d reused from earlier days", day, len(plan.to_fetch), len(plan.reused))
+    log.info(
+        "tracks for %s: %d albums to fetch, %d reused from earlier days", day, len(plan.to_fetch), len(plan.reused)
+    )
     keys_by_album: dict[str, list[str]] = defaultdict(list)
     unavailable: dict[str, UnavailableEntry] = {}
     for page in client.iter_album_track_pages(plan.to_fetch):
@@ -144,7 +146,9 @@ def land_album_tracks(
         )
     check_unavailable_share(day, unavailable, len(albums), max_unavailable_share, market)
     if unavailable:
-        log.warning("tracks for %s: %d listed albums unavailable: %s", day, len(unavailable), ", ".join(sorted(unavailable)))
+        log.warning(
+            "tracks for %s: %d listed albums unavailable: %s", day, len(unavailable), ", ".join(sorted(unavailable))
+        )
     entries = dict(plan.reused)
     for album in plan.to_fetch:
         if album.id not in unavailable:

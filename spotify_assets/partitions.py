@@ -83,8 +83,12 @@ def check_evaluation(
     the check step once every day's results are recorded, and what is downstream does not run."""
     if context.has_partition_key:
         return dg.AssetCheckResult(
-            asset_key=asset_key, check_name=check_name, passed=passed, description=description,
-            metadata=metadata, severity=severity,
+            asset_key=asset_key,
+            check_name=check_name,
+            passed=passed,
+            description=description,
+            metadata=metadata,
+            severity=severity,
         )
     latest = context.instance.fetch_materializations(
         dg.AssetRecordsFilter(asset_key=asset_key, asset_partitions=[day.isoformat()]), limit=1

@@ -31,7 +31,12 @@ daily_snapshot_job = dg.define_asset_job(
 # deprecated `run_request_for_partition` on every tick (Dagster 1.13), a warning in each daemon tick,
 # and refuses a cron of our choosing. The cron comes from SPOTIFY_DAILY_SCHEDULE_CRON (default
 # "0 6 * * *", validated by name in settings.py), so a deployment (or the prod smoke test) moves it.
-@dg.schedule(job=daily_snapshot_job, cron_schedule=daily_schedule_cron(), execution_timezone="UTC", name="daily_snapshot_job_schedule")
+@dg.schedule(
+    job=daily_snapshot_job,
+    cron_schedule=daily_schedule_cron(),
+    execution_timezone="UTC",
+    name="daily_snapshot_job_schedule",
+)
 def daily_snapshot_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     """Each tick materializes its own UTC date's partition (it exists: end_offset=1)."""
     day = context.scheduled_execution_time.astimezone(UTC).date()

@@ -18,12 +18,11 @@ import dagster as dg
 from dagster._utils.schedules import is_valid_cron_string
 
 from spotify_assets.configuration import SettingsError
-from spotify_assets.resources.alerts import AlertWebhookResource
-from spotify_assets.resources.lake import LakeResource
-from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.partitions import DEFAULT_START_DATE
+from spotify_assets.resources.alerts import AlertWebhookResource
 from spotify_assets.resources.env import environment_variables, from_env
 from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -35,7 +34,10 @@ def _text(env: Mapping[str, str], name: str, default: str | None = None) -> str 
 
 
 # Which resource serves each backend; each resource holds its own settings, defaults and validation.
-SPOTIFY_BACKENDS: dict[Backend, type[SpotifyResource]] = {"emulator": EmulatorSpotifyResource, "spotify": SpotifyApiResource}
+SPOTIFY_BACKENDS: dict[Backend, type[SpotifyResource]] = {
+    "emulator": EmulatorSpotifyResource,
+    "spotify": SpotifyApiResource,
+}
 
 
 def spotify_from_env(env: Mapping[str, str] = os.environ) -> SpotifyResource:
@@ -123,8 +125,16 @@ def resources_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
 
 # Variables that choose between resources or feed several: read here, not by one resource.
 CHOOSING_VARIABLES: tuple[tuple[str, str, str], ...] = (
-    ("SPOTIFY_BACKEND", "emulator", "Which Spotify resource: 'emulator' (embedded, no credentials) or 'spotify' (the real API)"),
-    ("SPOTIFY_ASSETS_DATA_DIR", DEFAULT_DATA_DIR, "Folder of the local raw files (raw/), DuckDB file and Parquet lake (lake/)"),
+    (
+        "SPOTIFY_BACKEND",
+        "emulator",
+        "Which Spotify resource: 'emulator' (embedded, no credentials) or 'spotify' (the real API)",
+    ),
+    (
+        "SPOTIFY_ASSETS_DATA_DIR",
+        DEFAULT_DATA_DIR,
+        "Folder of the local raw files (raw/), DuckDB file and Parquet lake (lake/)",
+    ),
     ("SPOTIFY_ASSETS_START_DATE", DEFAULT_START_DATE, "First daily partition (YYYY-MM-DD)"),
     ("SPOTIFY_DAILY_SCHEDULE_CRON", DEFAULT_DAILY_CRON, "When the daily schedule ticks (5-field cron, UTC)"),
 )

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -98,7 +98,9 @@ class DagsterServer:
     repository: str = ""
 
     def gql(self, query: str, variables: dict[str, Any] | None = None, timeout_s: float = 30) -> dict[str, Any]:
-        reply = requests.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=timeout_s)
+        reply = requests.post(
+            f"{self.url}/graphql", json={"query": query, "variables": variables or {}}, timeout=timeout_s
+        )
         if reply.status_code >= 400:
             raise DagsterDevError(f"GraphQL answered {reply.status_code}: {reply.text[:2000]}\n{self.log_tail(20)}")
         body = reply.json()
@@ -153,7 +155,7 @@ class DagsterServer:
         """Each partition key of ``asset`` with a status (MATERIALIZED, FAILED, MATERIALIZING), as the UI shows them."""
         node = self.gql(PARTITION_STATUS, {"key": {"path": [asset]}})["assetNodeOrError"]
         statuses = (node.get("assetPartitionStatuses") or {}).get("ranges") or []
-        from spotify_assets.partitions import daily_partitions  # noqa: PLC0415  (the server's own definition)
+        from spotify_assets.partitions import daily_partitions
 
         keyed: dict[str, str] = {}
         for span in statuses:
@@ -169,7 +171,7 @@ class DagsterServer:
 
 
 def _range(start: str, end: str) -> Any:
-    import dagster as dg  # noqa: PLC0415
+    import dagster as dg
 
     return dg.PartitionKeyRange(start, end)
 
@@ -219,10 +221,8 @@ def stop(process: subprocess.Popen[bytes], grace_s: float = 20) -> None:
     pgid = process.pid  # start_new_session: the leader's pid is the group id
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
-        try:
+        with suppress(subprocess.TimeoutExpired):
             process.wait(timeout=grace_s)
-        except subprocess.TimeoutExpired:
-            pass
     for sig, wait_s in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
         try:
             os.killpg(pgid, sig)
@@ -253,7 +253,9 @@ def wait_until_ready(server: DagsterServer, job: str, timeout_s: float) -> None:
         for entry in entries:
             located = entry["locationOrLoadError"] or {}
             if located.get("__typename") == "PythonError":
-                raise DagsterDevError(f"code location {entry['name']} failed to load: {located['message']}\n{located['stack']}")
+                raise DagsterDevError(
+                    f"code location {entry['name']} failed to load: {located['message']}\n{located['stack']}"
+                )
             for repo in located.get("repositories", []):
                 if job in {j["name"] for j in repo["jobs"]}:
                     server.location, server.repository = entry["name"], repo["name"]

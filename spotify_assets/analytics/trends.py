@@ -188,11 +188,17 @@ EXPLICIT_SHARE = Trend(
     order_by=f"snapshot_date, album_type = '{ALL_TYPES}', album_type",
 )
 
-_SIZE_CASE = "CASE " + " ".join(
-    f"WHEN total_tracks >= {low}" + (f" AND total_tracks <= {high}" if high is not None else "") + f" THEN '{name}'"
-    for name, low, high in SIZE_CLASSES
-) + " END"
-_SIZE_ORDER = "CASE size_class " + " ".join(f"WHEN '{name}' THEN {i}" for i, (name, _, _) in enumerate(SIZE_CLASSES)) + " END"
+_SIZE_CASE = (
+    "CASE "
+    + " ".join(
+        f"WHEN total_tracks >= {low}" + (f" AND total_tracks <= {high}" if high is not None else "") + f" THEN '{name}'"
+        for name, low, high in SIZE_CLASSES
+    )
+    + " END"
+)
+_SIZE_ORDER = (
+    "CASE size_class " + " ".join(f"WHEN '{name}' THEN {i}" for i, (name, _, _) in enumerate(SIZE_CLASSES)) + " END"
+)
 
 ALBUM_SIZES = Trend(
     key="album_sizes",
@@ -375,7 +381,9 @@ def _refresh_one(conn: duckdb.DuckDBPyConnection, trend: Trend, days: list[date]
         f"SELECT count(*) AS total_rows, count(*) FILTER (WHERE {trend.key_column} IN (SELECT k FROM _trend_scope)) "
         f"AS rows FROM {table.name}",
     )
-    return Refreshed(trend=trend, keys=int(scope["keys"]), rows=int(counts["rows"]), total_rows=int(counts["total_rows"]))
+    return Refreshed(
+        trend=trend, keys=int(scope["keys"]), rows=int(counts["rows"]), total_rows=int(counts["total_rows"])
+    )
 
 
 def history_days(conn: duckdb.DuckDBPyConnection) -> list[date]:

@@ -31,7 +31,9 @@ from spotify_assets.transform.schema import TABLES
         "<lake>/<table>/date=YYYY-MM-DD/part-0.parquet (local folder or S3); Athena DDL in docs/athena.md."
     ),
 )
-def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource) -> dg.MaterializeResult[Any]:
+def lake_export(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource
+) -> dg.MaterializeResult[Any]:
     store = lake.get_store()
     store.check_writable()
     for day in partition_dates(context):
@@ -39,7 +41,9 @@ def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     return dg.MaterializeResult()
 
 
-def _export_day(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: ObjectStore, day: date) -> dict[str, Any]:
+def _export_day(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: ObjectStore, day: date
+) -> dict[str, Any]:
     with store.staging() as staging:
         with warehouse.get_connection() as conn:
             files = write_day(conn, day, staging)

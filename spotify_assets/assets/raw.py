@@ -51,7 +51,9 @@ def raw_new_releases(
     return dg.MaterializeResult()
 
 
-def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict[str, Any]:
+def _land_day(
+    context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date
+) -> dict[str, Any]:
     served = spotify.select_snapshot_day(day)
     if served == day:
         client = spotify.get_client()
@@ -65,7 +67,13 @@ def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store
             location = store.uri(partition_prefix(NEW_RELEASES, day))
             raise snapshot_unavailable("new-releases", day, served, spotify.source, location)
         manifest, rebuilt, requests = stored, True, {}
-    context.log.info("new releases for %s: %d albums in %d pages (%s)", day, manifest.album_count, len(manifest.pages), manifest.endpoint)
+    context.log.info(
+        "new releases for %s: %d albums in %d pages (%s)",
+        day,
+        manifest.album_count,
+        len(manifest.pages),
+        manifest.endpoint,
+    )
     return {
         "album_count": manifest.album_count,
         "pages": len(manifest.pages),

@@ -44,7 +44,11 @@ TABLE_SPECS = [
 # of a set of asset keys decides which one is computed). The step still builds all five tables in
 # one transaction whatever is selected, and records a materialization for the selected ones.
 @dg.multi_asset(
-    specs=TABLE_SPECS, partitions_def=daily_partitions, backfill_policy=daily_backfill_policy, pool="duckdb", can_subset=True
+    specs=TABLE_SPECS,
+    partitions_def=daily_partitions,
+    backfill_policy=daily_backfill_policy,
+    pool="duckdb",
+    can_subset=True,
 )
 def spotify_tables(
     context: dg.AssetExecutionContext, raw_storage: RawStorageResource, warehouse: WarehouseResource
@@ -59,7 +63,9 @@ def spotify_tables(
         with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
             ensure_unavailable_table(conn)
             files = local_snapshot_files(keys, dict(zip(all_keys, paths, strict=True)))
-            counts = load_snapshot(conn, day, files, partial(replace_unavailable_albums, day=day, unavailable=keys.unavailable))
+            counts = load_snapshot(
+                conn, day, files, partial(replace_unavailable_albums, day=day, unavailable=keys.unavailable)
+            )
             counts[UNAVAILABLE_ALBUMS.name] = len(keys.unavailable)
             totals = table_row_counts(conn, selected)
             previews = {table.name: preview(conn, table, day) for table in selected}

@@ -41,7 +41,9 @@ def raw_album_tracks(
     return dg.MaterializeResult()
 
 
-def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict[str, Any]:
+def _land_day(
+    context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date
+) -> dict[str, Any]:
     releases = read_release_manifest(store, day)
     if releases is None:
         raise dg.Failure(f"raw_new_releases has no committed snapshot for {day}; materialize it first")
@@ -54,8 +56,14 @@ def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store
         known = previous.albums if previous else {}
         albums = release_albums(store, releases)
         manifest = land_album_tracks(
-            client, store, day, spotify.source, albums, known,
-            max_unavailable_share=spotify.max_unavailable_share, market=spotify.market,
+            client,
+            store,
+            day,
+            spotify.source,
+            albums,
+            known,
+            max_unavailable_share=spotify.max_unavailable_share,
+            market=spotify.market,
         )
         requests = counts_since(before, client.stats())
     else:
@@ -67,7 +75,10 @@ def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store
     fetched = manifest.fetched_here()
     context.log.info(
         "tracks for %s: %d albums fetched, %d reused, %d unavailable",
-        day, fetched, len(manifest.albums) - fetched, len(manifest.unavailable),
+        day,
+        fetched,
+        len(manifest.albums) - fetched,
+        len(manifest.unavailable),
     )
     return {
         "album_count": len(manifest.albums),

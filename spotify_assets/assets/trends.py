@@ -37,7 +37,10 @@ TREND_SPECS = [
         group_name=GROUP,
         kinds={"duckdb"},
         description=f"{trend.title}. {trend.table.description}.",
-        metadata={"dagster/column_schema": table_schema(trend.table), "primary_key": ", ".join(trend.table.primary_key)},
+        metadata={
+            "dagster/column_schema": table_schema(trend.table),
+            "primary_key": ", ".join(trend.table.primary_key),
+        },
     )
     for trend in TRENDS
 ]
@@ -53,7 +56,9 @@ TREND_SPECS = [
     name="trend_tables",
     can_subset=True,
 )
-def trend_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult[Any]]:
+def trend_tables(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult[Any]]:
     days = partition_dates(context)
     with warehouse.get_connection() as conn:
         refreshed = refresh_trends(conn, days)

@@ -42,7 +42,10 @@ def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, day: date) -> Any:
 
 
 def _sample(conn: duckdb.DuckDBPyConnection, sql: str, day: date) -> list[str]:
-    return [str(row if len(row) > 1 else row[0]) for row in conn.execute(f"{sql} LIMIT {SAMPLE_ROWS}", {"day": day}).fetchall()]
+    return [
+        str(row if len(row) > 1 else row[0])
+        for row in conn.execute(f"{sql} LIMIT {SAMPLE_ROWS}", {"day": day}).fetchall()
+    ]
 
 
 def _violations(conn: duckdb.DuckDBPyConnection, day: date, count_sql: str, sample_sql: str, what: str) -> CheckOutcome:
@@ -58,7 +61,9 @@ def primary_key_unique(table: Table) -> Rule:
     any_null = " OR ".join(f"{c} IS NULL" for c in table.primary_key)
 
     def rule(conn: duckdb.DuckDBPyConnection, day: date) -> CheckOutcome:
-        duplicated = f"SELECT {key}, count(*) AS n FROM {table.name} WHERE snapshot_date = $day GROUP BY ALL HAVING n > 1"
+        duplicated = (
+            f"SELECT {key}, count(*) AS n FROM {table.name} WHERE snapshot_date = $day GROUP BY ALL HAVING n > 1"
+        )
         outcome = _violations(
             conn,
             day,
@@ -109,7 +114,9 @@ def schema_matches_contract(table: Table) -> Rule:
         ).fetchall()
         if [tuple(row) for row in actual] == expected:
             return CheckOutcome(True, "columns match the declared schema", {"columns": len(expected)})
-        return CheckOutcome(False, "columns differ from the declared schema", {"expected": str(expected), "actual": str(actual)})
+        return CheckOutcome(
+            False, "columns differ from the declared schema", {"expected": str(expected), "actual": str(actual)}
+        )
 
     return rule
 
@@ -127,7 +134,11 @@ def _unavailable(conn: duckdb.DuckDBPyConnection, columns: str = "album_id") -> 
     exists = conn.execute(
         "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [UNAVAILABLE_ALBUMS.name]
     ).fetchall()[0][0]
-    table = UNAVAILABLE_ALBUMS.name if exists else f"(SELECT * FROM (VALUES (NULL::DATE, NULL::VARCHAR, NULL::VARCHAR, NULL::INTEGER, NULL::VARCHAR, NULL::VARCHAR)) v({', '.join(UNAVAILABLE_ALBUMS.column_names)}) WHERE false)"
+    table = (
+        UNAVAILABLE_ALBUMS.name
+        if exists
+        else f"(SELECT * FROM (VALUES (NULL::DATE, NULL::VARCHAR, NULL::VARCHAR, NULL::INTEGER, NULL::VARCHAR, NULL::VARCHAR)) v({', '.join(UNAVAILABLE_ALBUMS.column_names)}) WHERE false)"
+    )
     return f"SELECT {columns} FROM {table} WHERE snapshot_date = $day"
 
 
@@ -140,7 +151,11 @@ def track_counts_match_total(conn: duckdb.DuckDBPyConnection, day: date) -> Chec
         GROUP BY a.album_id, a.total_tracks
         HAVING count(t.track_id) <> a.total_tracks"""
     return _violations(
-        conn, day, f"SELECT count(*) FROM ({mismatched})", mismatched, "albums whose track count differs from total_tracks"
+        conn,
+        day,
+        f"SELECT count(*) FROM ({mismatched})",
+        mismatched,
+        "albums whose track count differs from total_tracks",
     )
 
 
@@ -194,7 +209,9 @@ def _links_reference(link: Table, owner: Table, owner_key: str) -> Rule:
             OR NOT EXISTS (SELECT 1 FROM {ARTISTS.name} r WHERE r.artist_id = l.artist_id AND r.snapshot_date = l.snapshot_date))"""
 
     def rule(conn: duckdb.DuckDBPyConnection, day: date) -> CheckOutcome:
-        return _violations(conn, day, f"SELECT count(*) FROM ({dangling})", dangling, f"{link.name} rows pointing nowhere")
+        return _violations(
+            conn, day, f"SELECT count(*) FROM ({dangling})", dangling, f"{link.name} rows pointing nowhere"
+        )
 
     return rule
 
@@ -216,15 +233,23 @@ def all_rules() -> list[NamedRule]:
     """Every rule the platform runs, per table (generic ones for each table, then specific ones)."""
     generic = [
         (primary_key_unique, "primary_key_unique", "Primary key is unique and never NULL"),
-        (required_columns_present, "required_columns_present", "Required columns are filled (Dev-Mode removals are optional)"),
+        (
+            required_columns_present,
+            "required_columns_present",
+            "Required columns are filled (Dev-Mode removals are optional)",
+        ),
         (has_rows, "has_rows", "The day has rows"),
         (schema_matches_contract, "schema_matches_contract", "Columns and types match the declared schema"),
     ]
     rules = [NamedRule(t.name, name, make(t), text) for t in TABLES for make, name, text in generic]
     rules += [
         NamedRule(TRACKS.name, "tracks_reference_albums", tracks_reference_albums, "Every track's album exists"),
-        NamedRule(ALBUMS.name, "track_counts_match_total", track_counts_match_total, "Each album has total_tracks tracks"),
-        NamedRule(ALBUMS.name, "release_dates_valid", release_dates_valid, "Release dates are valid for their precision"),
+        NamedRule(
+            ALBUMS.name, "track_counts_match_total", track_counts_match_total, "Each album has total_tracks tracks"
+        ),
+        NamedRule(
+            ALBUMS.name, "release_dates_valid", release_dates_valid, "Release dates are valid for their precision"
+        ),
         NamedRule(
             ALBUMS.name,
             "listed_albums_available",
@@ -232,7 +257,17 @@ def all_rules() -> list[NamedRule]:
             "Every listed album could be fetched (WARN names those pulled or not in the market)",
             warn_only=True,
         ),
-        NamedRule(ALBUM_ARTISTS.name, "links_reference_known_rows", album_artists_reference_known_rows, "Album and artist exist"),
-        NamedRule(TRACK_ARTISTS.name, "links_reference_known_rows", track_artists_reference_known_rows, "Track and artist exist"),
+        NamedRule(
+            ALBUM_ARTISTS.name,
+            "links_reference_known_rows",
+            album_artists_reference_known_rows,
+            "Album and artist exist",
+        ),
+        NamedRule(
+            TRACK_ARTISTS.name,
+            "links_reference_known_rows",
+            track_artists_reference_known_rows,
+            "Track and artist exist",
+        ),
     ]
     return rules

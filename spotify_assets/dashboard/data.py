@@ -59,7 +59,10 @@ def _as_of(conn: duckdb.DuckDBPyConnection, trend: Trend, day: date | None) -> R
 def load_dashboard_data(conn: duckdb.DuckDBPyConnection) -> DashboardData:
     """Everything the dashboard shows; the history's days are those of ``trend_artists_per_day``."""
     ensure_trend_tables(conn)
-    days = [r["snapshot_date"] for r in query_dicts(conn, f"SELECT snapshot_date FROM {ARTISTS_PER_DAY.table.name} ORDER BY 1")]
+    days = [
+        r["snapshot_date"]
+        for r in query_dicts(conn, f"SELECT snapshot_date FROM {ARTISTS_PER_DAY.table.name} ORDER BY 1")
+    ]
     last = days[-1] if days else None
     in_window = 0
     if last is not None:

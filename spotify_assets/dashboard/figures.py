@@ -49,7 +49,9 @@ def _color(album_type: str) -> str:
     return ALBUM_TYPE_COLORS.get(album_type, OTHER_COLOR)
 
 
-def _layout(fig: go.Figure, *, y_title: str, time_axis: bool = True, period_ms: int = DAY_MS, **extra: Any) -> go.Figure:
+def _layout(
+    fig: go.Figure, *, y_title: str, time_axis: bool = True, period_ms: int = DAY_MS, **extra: Any
+) -> go.Figure:
     fig.update_layout(
         template="plotly_white",
         height=HEIGHT,
@@ -93,7 +95,10 @@ def releases_per_week(data: DashboardData) -> go.Figure:
             "%{customdata} of 7 days held<extra></extra>",
         )
     return _layout(
-        fig, y_title="distinct albums listed", period_ms=WEEK_MS, barmode="stack",
+        fig,
+        y_title="distinct albums listed",
+        period_ms=WEEK_MS,
+        barmode="stack",
         xaxis={"tick0": A_MONDAY, "dtick": WEEK_MS, "tickformat": "%d %b %Y", "ticklabelmode": "period"},
     )
 
@@ -129,16 +134,35 @@ def track_durations(data: DashboardData) -> go.Figure:
         quartiles = [[r["q1_s"] / 60, r["q3_s"] / 60, r["tracks"]] for r in rows]
         if album_type == ALL_TYPES:  # one band only: four overlapping ones hide the lines
             fig.add_scatter(
-                x=days, y=[r["q3_s"] / 60 for r in rows], mode="lines", line={"width": 0}, showlegend=False,
-                legendgroup=album_type, meta=meta, hoverinfo="skip",
+                x=days,
+                y=[r["q3_s"] / 60 for r in rows],
+                mode="lines",
+                line={"width": 0},
+                showlegend=False,
+                legendgroup=album_type,
+                meta=meta,
+                hoverinfo="skip",
             )
             fig.add_scatter(
-                name="q1–q3, all types", x=days, y=[r["q1_s"] / 60 for r in rows], mode="lines", line={"width": 0},
-                fill="tonexty", fillcolor=_translucent(color), legendgroup=album_type, meta=meta, hoverinfo="skip",
+                name="q1–q3, all types",
+                x=days,
+                y=[r["q1_s"] / 60 for r in rows],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_translucent(color),
+                legendgroup=album_type,
+                meta=meta,
+                hoverinfo="skip",
             )
         fig.add_scatter(
-            name=name, x=days, y=[r["median_s"] / 60 for r in rows], mode="lines+markers",
-            line={"color": color, "width": 3 if album_type == ALL_TYPES else 2}, legendgroup=album_type, meta=meta,
+            name=name,
+            x=days,
+            y=[r["median_s"] / 60 for r in rows],
+            mode="lines+markers",
+            line={"color": color, "width": 3 if album_type == ALL_TYPES else 2},
+            legendgroup=album_type,
+            meta=meta,
             customdata=quartiles,
             hovertemplate="%{x|%a %d %b %Y} · " + name + "<br>median %{y:.2f} min<br>"
             "quartiles %{customdata[0]:.2f}–%{customdata[1]:.2f} min<br>%{customdata[2]} tracks<extra></extra>",
@@ -212,7 +236,10 @@ def top_artists(data: DashboardData) -> go.Figure:
         )
     )
     return _layout(
-        fig, y_title="", time_axis=False, height=max(HEIGHT, 28 * len(rows) + 60),
+        fig,
+        y_title="",
+        time_axis=False,
+        height=max(HEIGHT, 28 * len(rows) + 60),
         xaxis={"title": {"text": f"distinct albums in the last {TRAILING_DAYS} days"}},
         yaxis={"autorange": "reversed", "automargin": True},
     )
@@ -233,7 +260,9 @@ def label_share(data: DashboardData) -> go.Figure:
         )
     )
     return _layout(
-        fig, y_title="", time_axis=False,
+        fig,
+        y_title="",
+        time_axis=False,
         xaxis={"title": {"text": f"% of labelled albums, last {TRAILING_DAYS} days"}},
         yaxis={"autorange": "reversed", "automargin": True},
     )
@@ -272,6 +301,13 @@ def charts(data: DashboardData) -> list[Chart]:
     ]
     note = label_note(data)
     if data.label_share:
-        found.append(Chart("label-share", f"Label share of the last {TRAILING_DAYS} days (as of {last})",
-                           label_share(data), False, note))
+        found.append(
+            Chart(
+                "label-share",
+                f"Label share of the last {TRAILING_DAYS} days (as of {last})",
+                label_share(data),
+                False,
+                note,
+            )
+        )
     return found

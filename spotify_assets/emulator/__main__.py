@@ -73,9 +73,7 @@ def parse_rate_limit(text: str) -> tuple[int, float]:
 def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     rate_limit, window = args.rate_limit or (None, FaultConfig.rate_limit_window_s)
     return EmulatorConfig(
-        catalog=CatalogConfig(
-            seed=args.seed, albums_per_day=args.albums_per_day, daily_turnover=args.daily_turnover
-        ),
+        catalog=CatalogConfig(seed=args.seed, albums_per_day=args.albums_per_day, daily_turnover=args.daily_turnover),
         faults=FaultConfig(
             seed=args.fault_seed,
             latency_ms=args.latency_ms,

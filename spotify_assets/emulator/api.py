@@ -107,9 +107,7 @@ class JsonAssembler:
         return ApiResponse(status, "".join(parts).encode("utf-8"))
 
 
-def error_response(
-    status: int, message: str, headers: Sequence[tuple[str, str]] = (), **extra: str
-) -> ApiResponse:
+def error_response(status: int, message: str, headers: Sequence[tuple[str, str]] = (), **extra: str) -> ApiResponse:
     """The Web API's error shape: ``{"error": {"status": int, "message": str}}``."""
     return json_response(status, {"error": {"status": status, "message": message, **extra}}, headers)
 
@@ -331,12 +329,18 @@ class SpotifyApi:
         if not all(is_base62_id(album_id) for album_id in album_ids):
             return error_response(400, "Invalid base62 id")
         day, market, assembler = self._today(), _market(request), JsonAssembler()
-        albums = [self._album_with_tracks(a, day, market, assembler) if self._served(a, market) else None for a in album_ids]
+        albums = [
+            self._album_with_tracks(a, day, market, assembler) if self._served(a, market) else None for a in album_ids
+        ]
         return assembler.response(200, {"albums": albums})
 
     def album(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         album_id, assembler, market = _checked_album_id(params), JsonAssembler(), _market(request)
-        album = self._album_with_tracks(album_id, self._today(), market, assembler) if self._served(album_id, market) else None
+        album = (
+            self._album_with_tracks(album_id, self._today(), market, assembler)
+            if self._served(album_id, market)
+            else None
+        )
         return assembler.response(200, album) if album is not None else error_response(404, "Resource not found")
 
     def album_tracks(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:

@@ -290,7 +290,9 @@ class SpotifyEmulator:
         router.add("POST", r"/_emulator/stats/reset", "admin", self._admin_reset_stats)
         router.add("GET", r"/_emulator/clock", "admin", lambda r, p: self._clock_response())
         router.add("PUT", r"/_emulator/clock", "admin", self._admin_set_clock)
-        router.add("GET", r"/_emulator/faults", "admin", lambda r, p: json_response(200, dataclasses.asdict(self.faults)))
+        router.add(
+            "GET", r"/_emulator/faults", "admin", lambda r, p: json_response(200, dataclasses.asdict(self.faults))
+        )
         router.add("PATCH", r"/_emulator/faults", "admin", self._admin_update_faults)
         router.add("GET", r"/_emulator/pulled", "admin", lambda r, p: self._pulled_response())
         router.add("PUT", r"/_emulator/pulled", "admin", self._admin_pull)

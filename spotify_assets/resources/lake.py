@@ -39,7 +39,9 @@ class LakeResource(dg.ConfigurableResource["LakeResource"]):
     """Chooses the lake: S3 (via dagster-aws) when a bucket is set, else the local folder."""
 
     local_root: str = env_field(
-        "data/lake", env="SPOTIFY_LAKE_DIR", description="Folder for the Parquet lake when no bucket is set (default <SPOTIFY_ASSETS_DATA_DIR>/lake)"
+        "data/lake",
+        env="SPOTIFY_LAKE_DIR",
+        description="Folder for the Parquet lake when no bucket is set (default <SPOTIFY_ASSETS_DATA_DIR>/lake)",
     )
     s3_bucket: str | None = env_field(
         None, env="SPOTIFY_LAKE_S3_BUCKET", description="Bucket for the Parquet lake; enables S3 export"

@@ -28,7 +28,9 @@ _PREFIX_SEGMENT = re.compile(r"^[A-Za-z0-9!_.*'()=-]+$")
 def bucket_name(value: str | None) -> str | None:
     """A field validator: ``value`` if it is a valid bucket name (None: no bucket)."""
     if value is not None and (not _BUCKET.match(value) or ".." in value or _IP_ADDRESS.match(value)):
-        raise ValueError("must be an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens, no 's3://' or '/')")
+        raise ValueError(
+            "must be an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens, no 's3://' or '/')"
+        )
     return value
 
 

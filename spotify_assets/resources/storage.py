@@ -36,7 +36,9 @@ class RawStorageResource(dg.ConfigurableResource["RawStorageResource"]):
     local_root: str = Field(
         default="data/raw", description="Folder for raw JSON when no bucket is set (<SPOTIFY_ASSETS_DATA_DIR>/raw)"
     )
-    s3_bucket: str | None = env_field(None, env="SPOTIFY_RAW_S3_BUCKET", description="Bucket for raw JSON; enables S3 landing")
+    s3_bucket: str | None = env_field(
+        None, env="SPOTIFY_RAW_S3_BUCKET", description="Bucket for raw JSON; enables S3 landing"
+    )
     s3_prefix: str = env_field("raw", env="SPOTIFY_RAW_S3_PREFIX", description="Key prefix inside the bucket")
     s3: S3Connection = Field(default_factory=S3Connection)
 

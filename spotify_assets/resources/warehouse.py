@@ -38,7 +38,9 @@ class WarehouseResource(DuckDBResource):
     """DuckDBResource whose connections hold an exclusive lock next to the database file."""
 
     database: str = env_field(
-        "data/spotify.duckdb", env="SPOTIFY_DUCKDB_PATH", description="DuckDB file (default <SPOTIFY_ASSETS_DATA_DIR>/spotify.duckdb)"
+        "data/spotify.duckdb",
+        env="SPOTIFY_DUCKDB_PATH",
+        description="DuckDB file (default <SPOTIFY_ASSETS_DATA_DIR>/spotify.duckdb)",
     )
 
     @property

@@ -62,10 +62,12 @@ def expected_top_artists(conn: duckdb.DuckDBPyConnection, day: date) -> list[tup
     artists = frame(conn, "SELECT artist_id, name FROM artists WHERE snapshot_date = ?", day)
     releases = album_artists.groupby("artist_id").album_id.nunique().rename("releases")
     tracks = track_artists.groupby("artist_id").track_id.nunique().rename("tracks")
-    table = releases.to_frame().join(tracks).fillna({"tracks": 0}).reset_index().merge(artists, on="artist_id", how="left")
-    ranked = sorted(
-        table.itertuples(index=False), key=lambda r: (-r.releases, -r.tracks, r.name, r.artist_id)
-    )[:TOP_ARTISTS]
+    table = (
+        releases.to_frame().join(tracks).fillna({"tracks": 0}).reset_index().merge(artists, on="artist_id", how="left")
+    )
+    ranked = sorted(table.itertuples(index=False), key=lambda r: (-r.releases, -r.tracks, r.name, r.artist_id))[
+        :TOP_ARTISTS
+    ]
     return [(i + 1, r.artist_id, r.name, int(r.releases), int(r.tracks)) for i, r in enumerate(ranked)]
 
 
@@ -75,7 +77,12 @@ def expected_durations(conn: duckdb.DuckDBPyConnection, day: date) -> list[tuple
     counts = buckets.value_counts()
     everything = range(int(counts.index.min()), int(counts.index.max()) + 1, DURATION_BUCKET_S)
     return [
-        (b, b + DURATION_BUCKET_S if b < DURATION_CAP_S else None, int(counts.get(b, 0)), counts.get(b, 0) / len(seconds))
+        (
+            b,
+            b + DURATION_BUCKET_S if b < DURATION_CAP_S else None,
+            int(counts.get(b, 0)),
+            counts.get(b, 0) / len(seconds),
+        )
         for b in everything
     ]
 
@@ -196,7 +203,13 @@ def tiny() -> duckdb.DuckDBPyConnection:
     conn = duckdb.connect()
     ensure_tables(conn)
     d, old = NEXT_DAY, NEXT_DAY - timedelta(days=RELEASES_WINDOW_DAYS)  # `old` is just outside the window
-    albums = [(d, "a1", "album"), (d, "a2", "single"), (d, "a3", "single"), (d - timedelta(days=1), "a1", "album"), (old, "a9", "album")]
+    albums = [
+        (d, "a1", "album"),
+        (d, "a2", "single"),
+        (d, "a3", "single"),
+        (d - timedelta(days=1), "a1", "album"),
+        (old, "a9", "album"),
+    ]
     for snapshot, album, album_type in albums:
         conn.execute(
             "INSERT INTO albums (snapshot_date, album_id, album_type, position, name, total_tracks) VALUES (?, ?, ?, 0, ?, 1)",
@@ -205,16 +218,25 @@ def tiny() -> duckdb.DuckDBPyConnection:
     for artist, name in [("x", "Xavier"), ("y", "Yara"), ("z", "Zed")]:
         conn.execute("INSERT INTO artists (snapshot_date, artist_id, name) VALUES (?, ?, ?)", [d, artist, name])
     for album, artist in [("a1", "x"), ("a2", "x"), ("a2", "y"), ("a3", "z")]:
-        conn.execute("INSERT INTO album_artists (snapshot_date, album_id, artist_id) VALUES (?, ?, ?)", [d, album, artist])
+        conn.execute(
+            "INSERT INTO album_artists (snapshot_date, album_id, artist_id) VALUES (?, ?, ?)", [d, album, artist]
+        )
     # durations (s): 29.999 | 30 | 95 | 700 (capped) ; explicit: t1 and t4
-    tracks = [("t1", "a1", 29_999, True), ("t2", "a1", 30_000, False), ("t3", "a2", 95_000, False), ("t4", "a3", 700_000, True)]
+    tracks = [
+        ("t1", "a1", 29_999, True),
+        ("t2", "a1", 30_000, False),
+        ("t3", "a2", 95_000, False),
+        ("t4", "a3", 700_000, True),
+    ]
     for track, album, ms, explicit in tracks:
         conn.execute(
             "INSERT INTO tracks (snapshot_date, track_id, album_id, duration_ms, explicit) VALUES (?, ?, ?, ?, ?)",
             [d, track, album, ms, explicit],
         )
     for track, artist in [("t1", "x"), ("t2", "x"), ("t3", "y"), ("t3", "x"), ("t4", "z"), ("t4", "y")]:
-        conn.execute("INSERT INTO track_artists (snapshot_date, track_id, artist_id) VALUES (?, ?, ?)", [d, track, artist])
+        conn.execute(
+            "INSERT INTO track_artists (snapshot_date, track_id, artist_id) VALUES (?, ?, ?)", [d, track, artist]
+        )
     return conn
 
 

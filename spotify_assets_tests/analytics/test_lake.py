@@ -18,11 +18,11 @@ from spotify_assets.assets.lake import lake_export
 from spotify_assets.lake.athena import TYPES, athena_markdown, athena_type, create_table_sql
 from spotify_assets.lake.export import lake_key
 from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.settings import SettingsError, lake_from_env, resources_from_env
 from spotify_assets.transform.schema import TABLES, Table
 from spotify_assets_tests.analytics.conftest import Built, materialize, metadata_of
 from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY
-from spotify_assets.resources.s3 import S3Connection
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -78,7 +78,7 @@ def test_the_whole_lake_reads_as_a_hive_partitioned_dataset(built: Built) -> Non
     with duckdb.connect() as conn, duckdb.connect(built.database, read_only=True) as warehouse:
         for table in TABLES:
             got = conn.execute(
-                f"SELECT \"date\"::VARCHAR, count(*), count(*) FILTER (WHERE snapshot_date::VARCHAR = \"date\"::VARCHAR) "
+                f'SELECT "date"::VARCHAR, count(*), count(*) FILTER (WHERE snapshot_date::VARCHAR = "date"::VARCHAR) '
                 f"FROM read_parquet('{built.lake_root}/{table.name}/*/*.parquet', hive_partitioning = true) "
                 "GROUP BY ALL ORDER BY 1"
             ).fetchall()
@@ -89,8 +89,14 @@ def test_the_whole_lake_reads_as_a_hive_partitioned_dataset(built: Built) -> Non
 
 
 def test_parquet_physical_types_are_the_ones_the_athena_ddl_declares(built: Built) -> None:
-    parquet_type = {"string": ("BYTE_ARRAY", "UTF8"), "int": ("INT32", "INT_32"), "bigint": ("INT64", "INT_64"),
-                    "boolean": ("BOOLEAN", None), "date": ("INT32", "DATE"), "double": ("DOUBLE", None)}
+    parquet_type = {
+        "string": ("BYTE_ARRAY", "UTF8"),
+        "int": ("INT32", "INT_32"),
+        "bigint": ("INT64", "INT_64"),
+        "boolean": ("BOOLEAN", None),
+        "date": ("INT32", "DATE"),
+        "double": ("DOUBLE", None),
+    }
     with duckdb.connect() as conn:
         for table in TABLES:
             path = built.lake_root / lake_key(table.name, NEXT_DAY)
@@ -129,7 +135,9 @@ def test_rerun_overwrites_the_same_files_byte_for_byte_and_removes_strays(built:
 
 
 def s3_lake(endpoint: str, bucket: str, prefix: str = "exports/lake") -> LakeResource:
-    return LakeResource(s3_bucket=bucket, s3_prefix=prefix, s3=S3Connection(endpoint_url=endpoint, region_name="us-east-1"))
+    return LakeResource(
+        s3_bucket=bucket, s3_prefix=prefix, s3=S3Connection(endpoint_url=endpoint, region_name="us-east-1")
+    )
 
 
 def test_s3_export_lands_under_the_prefix_and_reads_back_identically(
@@ -149,11 +157,15 @@ def test_s3_export_lands_under_the_prefix_and_reads_back_identically(
     assert f"s3://{s3_bucket}/exports/lake/tracks/date={NEXT_DAY}/part-0.parquet" in metadata["files"]
     for table in TABLES:
         downloaded = tmp_path / f"{table.name}.parquet"
-        s3_client(s3_endpoint).download_file(s3_bucket, f"exports/lake/{lake_key(table.name, NEXT_DAY)}", str(downloaded))
+        s3_client(s3_endpoint).download_file(
+            s3_bucket, f"exports/lake/{lake_key(table.name, NEXT_DAY)}", str(downloaded)
+        )
         assert parquet_rows(downloaded, table)[1] == table_rows(built.database, table, NEXT_DAY), table.name
         assert downloaded.read_bytes() == local_before[lake_key(table.name, NEXT_DAY)], "same bytes as the local export"
 
-    s3_client(s3_endpoint).put_object(Bucket=s3_bucket, Key=f"exports/lake/albums/date={NEXT_DAY}/part-7.parquet", Body=b"x")
+    s3_client(s3_endpoint).put_object(
+        Bucket=s3_bucket, Key=f"exports/lake/albums/date={NEXT_DAY}/part-7.parquet", Body=b"x"
+    )
     assert materialize([lake_export], resources, NEXT_DAY).success
     assert s3_objects(s3_endpoint, s3_bucket) == objects, "rerun: same keys and ETags, the stray object removed"
 
@@ -176,7 +188,11 @@ def test_lake_defaults_to_the_data_dir_and_switches_to_s3_with_a_bucket(tmp_path
     assert local.location == str((tmp_path / "lake").resolve())
     assert lake_from_env({"SPOTIFY_LAKE_DIR": str(tmp_path / "elsewhere")}).local_root == str(tmp_path / "elsewhere")
     s3 = lake_from_env({"SPOTIFY_LAKE_S3_BUCKET": "my-lake.bucket-1", "SPOTIFY_LAKE_S3_PREFIX": "/exports/spotify/"})
-    assert (s3.s3_bucket, s3.s3_prefix, s3.location) == ("my-lake.bucket-1", "exports/spotify", "s3://my-lake.bucket-1/exports/spotify")
+    assert (s3.s3_bucket, s3.s3_prefix, s3.location) == (
+        "my-lake.bucket-1",
+        "exports/spotify",
+        "s3://my-lake.bucket-1/exports/spotify",
+    )
     assert lake_from_env({"SPOTIFY_LAKE_S3_BUCKET": "abc"}).s3_prefix == "lake"
     assert "lake" in resources_from_env({})
     assert not any(tmp_path.iterdir()), "reading settings writes nothing"
@@ -190,9 +206,18 @@ def test_lake_defaults_to_the_data_dir_and_switches_to_s3_with_a_bucket(tmp_path
         ({"SPOTIFY_LAKE_S3_BUCKET": "ab"}, "SPOTIFY_LAKE_S3_BUCKET must be an S3 bucket name"),
         ({"SPOTIFY_LAKE_S3_BUCKET": "my..bucket"}, "SPOTIFY_LAKE_S3_BUCKET must be an S3 bucket name"),
         ({"SPOTIFY_LAKE_S3_BUCKET": "b", "SPOTIFY_LAKE_S3_PREFIX": "lake"}, "SPOTIFY_LAKE_S3_BUCKET must be"),
-        ({"SPOTIFY_LAKE_S3_BUCKET": "bucket", "SPOTIFY_LAKE_S3_PREFIX": "a//b"}, "SPOTIFY_LAKE_S3_PREFIX must be a key prefix"),
-        ({"SPOTIFY_LAKE_S3_BUCKET": "bucket", "SPOTIFY_LAKE_S3_PREFIX": "../up"}, "SPOTIFY_LAKE_S3_PREFIX must be a key prefix"),
-        ({"SPOTIFY_LAKE_S3_BUCKET": "bucket", "SPOTIFY_LAKE_S3_PREFIX": "with space"}, "SPOTIFY_LAKE_S3_PREFIX must be a key prefix"),
+        (
+            {"SPOTIFY_LAKE_S3_BUCKET": "bucket", "SPOTIFY_LAKE_S3_PREFIX": "a//b"},
+            "SPOTIFY_LAKE_S3_PREFIX must be a key prefix",
+        ),
+        (
+            {"SPOTIFY_LAKE_S3_BUCKET": "bucket", "SPOTIFY_LAKE_S3_PREFIX": "../up"},
+            "SPOTIFY_LAKE_S3_PREFIX must be a key prefix",
+        ),
+        (
+            {"SPOTIFY_LAKE_S3_BUCKET": "bucket", "SPOTIFY_LAKE_S3_PREFIX": "with space"},
+            "SPOTIFY_LAKE_S3_PREFIX must be a key prefix",
+        ),
         ({"SPOTIFY_LAKE_S3_PREFIX": "lake"}, "SPOTIFY_LAKE_S3_PREFIX is set but SPOTIFY_LAKE_S3_BUCKET is not"),
     ],
 )
@@ -206,12 +231,19 @@ def test_a_lake_dir_that_is_a_file_is_refused_naming_the_variable(tmp_path: Path
     with pytest.raises(SettingsError, match="SPOTIFY_LAKE_DIR must be a folder"):
         lake_from_env({"SPOTIFY_LAKE_DIR": str(tmp_path / "file")})
     (tmp_path / "lake").write_text("not a folder either")
-    with pytest.raises(SettingsError, match=r"SPOTIFY_LAKE_DIR \(default <SPOTIFY_ASSETS_DATA_DIR>/lake\) must be a folder"):
+    with pytest.raises(
+        SettingsError, match=r"SPOTIFY_LAKE_DIR \(default <SPOTIFY_ASSETS_DATA_DIR>/lake\) must be a folder"
+    ):
         lake_from_env({"SPOTIFY_ASSETS_DATA_DIR": str(tmp_path)})
 
 
 def test_cli_with_a_bad_lake_bucket_exits_2_naming_the_variable_before_any_work(tmp_path: Path) -> None:
-    env = {**os.environ, "SPOTIFY_ASSETS_DATA_DIR": str(tmp_path), "DAGSTER_HOME": "", "SPOTIFY_LAKE_S3_BUCKET": "s3://oops"}
+    env = {
+        **os.environ,
+        "SPOTIFY_ASSETS_DATA_DIR": str(tmp_path),
+        "DAGSTER_HOME": "",
+        "SPOTIFY_LAKE_S3_BUCKET": "s3://oops",
+    }
     command = [sys.executable, "-m", "spotify_assets.cli", "run", "--date", DAY.isoformat()]
     done = subprocess.run(command, check=False, env=env, capture_output=True, text=True, timeout=120, cwd=REPO)
     assert done.returncode == 2, done.stdout + done.stderr
@@ -254,7 +286,9 @@ def test_staging_left_by_a_killed_export_is_cleaned_up_and_a_live_one_kept(tmp_p
     from spotify_assets.resources.lake import LAKE
     from spotify_assets.resources.object_store import LocalObjectStore
 
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True
+    )
     orphan = tmp_path / f".staging-{dead.stdout.strip()}-abc123" / "albums"
     orphan.mkdir(parents=True)
     live = tmp_path / f".staging-{os.getppid()}-def456"

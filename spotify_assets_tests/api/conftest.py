@@ -43,14 +43,14 @@ def connect() -> Iterator[Connect]:
     with ExitStack() as stack:
 
         def make(emulator: SpotifyEmulator, **settings: Any) -> SpotifyClient:
-            defaults = dict(
-                api_base_url=emulator.api_base_url,
-                token_url=emulator.token_url,
-                client_id=CREDENTIALS.client_id,
-                client_secret=CREDENTIALS.client_secret,
-                backoff_base_s=0.01,
-                backoff_max_s=0.05,
-            )
+            defaults = {
+                "api_base_url": emulator.api_base_url,
+                "token_url": emulator.token_url,
+                "client_id": CREDENTIALS.client_id,
+                "client_secret": CREDENTIALS.client_secret,
+                "backoff_base_s": 0.01,
+                "backoff_max_s": 0.05,
+            }
             return stack.enter_context(SpotifyClient(ClientSettings(**{**defaults, **settings})))
 
         yield make

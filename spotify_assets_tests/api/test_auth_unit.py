@@ -21,7 +21,7 @@ class Clock:
         return self.now
 
 
-def issuing(lifetime_s: float) -> tuple[list[float], "callable"]:
+def issuing(lifetime_s: float) -> tuple[list[float], callable]:
     issued: list[float] = []
 
     def fetch(now: float) -> AccessToken:

@@ -27,7 +27,9 @@ def test_albums_go_in_numbered_batches_of_twenty() -> None:
     assert list(album_batches([])) == []
 
 
-@pytest.mark.parametrize(("total", "offsets"), [(0, []), (50, []), (51, [50]), (100, [50]), (101, [50, 100]), (250, [50, 100, 150, 200])])
+@pytest.mark.parametrize(
+    ("total", "offsets"), [(0, []), (50, []), (51, [50]), (100, [50]), (101, [50, 100]), (250, [50, 100, 150, 200])]
+)
 def test_extra_pages_only_beyond_the_fifty_embedded_tracks(total: int, offsets: list[int]) -> None:
     assert [p.offset for p in extra_track_pages("a", total)] == offsets
 

@@ -34,18 +34,24 @@ def assert_complete_day(emulator: Any, track_pages: list, releases: list | None 
 def test_offset_and_next_paging_yield_the_same_items(start_emulator: StartEmulator, connect: Connect) -> None:
     emulator = start_emulator(albums_per_day=23)
     client = connect(emulator, page_limit=5)
-    by_offset = [i["id"] for p in client.iter_pages_by_offset("browse/new-releases", envelope="albums") for i in p["items"]]
+    by_offset = [
+        i["id"] for p in client.iter_pages_by_offset("browse/new-releases", envelope="albums") for i in p["items"]
+    ]
     by_next = [i["id"] for p in client.iter_pages_by_next("browse/new-releases", envelope="albums") for i in p["items"]]
     assert by_offset == by_next == emulator.catalog.new_release_ids(DAY, "US")
 
-    long_album = next(a for a in emulator.catalog.new_release_ids(DAY, "US") if len(emulator.catalog.tracks(a, DAY)) > 10)
+    long_album = next(
+        a for a in emulator.catalog.new_release_ids(DAY, "US") if len(emulator.catalog.tracks(a, DAY)) > 10
+    )
     path = f"albums/{long_album}/tracks"
     assert [t["id"] for p in client.iter_pages_by_offset(path) for t in p["items"]] == [
         t["id"] for p in client.iter_pages_by_next(path) for t in p["items"]
     ]
 
 
-def test_a_day_is_fetched_in_full_with_the_minimal_number_of_requests(start_emulator: StartEmulator, connect: Connect) -> None:
+def test_a_day_is_fetched_in_full_with_the_minimal_number_of_requests(
+    start_emulator: StartEmulator, connect: Connect
+) -> None:
     emulator = start_emulator()
     client = connect(emulator)
     releases, track_pages = fetch_day(client)
@@ -61,7 +67,9 @@ def test_a_day_is_fetched_in_full_with_the_minimal_number_of_requests(start_emul
     assert emulator.stats()["by_endpoint"]["new_releases"] == 2
 
 
-def test_development_mode_falls_back_to_search_and_per_album_pages(start_emulator: StartEmulator, connect: Connect) -> None:
+def test_development_mode_falls_back_to_search_and_per_album_pages(
+    start_emulator: StartEmulator, connect: Connect
+) -> None:
     full, dev = start_emulator(albums_per_day=30), start_emulator(albums_per_day=30, dev_mode=True)
     full_releases, full_tracks = fetch_day(connect(full))
     dev_releases, dev_tracks = fetch_day(connect(dev))
@@ -76,10 +84,14 @@ def test_development_mode_falls_back_to_search_and_per_album_pages(start_emulato
     assert track_ids_by_album(dev_tracks) == {a: [t["id"] for t in dev.catalog.tracks(a, DAY)] for a in found}
     by_endpoint = dev.stats()["by_endpoint"]
     assert by_endpoint.get("new_releases") == 1  # one 403, then search only
-    assert by_endpoint.get("albums_batch", 0) <= 8  # the first 403 stops further batches (in flight: at most max_workers)
+    assert (
+        by_endpoint.get("albums_batch", 0) <= 8
+    )  # the first 403 stops further batches (in flight: at most max_workers)
 
 
-def test_token_expiring_mid_run_is_refreshed_ahead_without_a_failed_page(start_emulator: StartEmulator, connect: Connect) -> None:
+def test_token_expiring_mid_run_is_refreshed_ahead_without_a_failed_page(
+    start_emulator: StartEmulator, connect: Connect
+) -> None:
     emulator = start_emulator(albums_per_day=60, token_ttl_s=1, faults={"latency_ms": 80})
     client = connect(emulator, max_workers=1, page_limit=5)
     started = time.monotonic()
@@ -91,7 +103,9 @@ def test_token_expiring_mid_run_is_refreshed_ahead_without_a_failed_page(start_e
     assert emulator.stats()["by_endpoint"]["token"] == client.stats()["token_refreshes"] + 1
 
 
-def test_token_rejected_with_401_is_replaced_once_and_the_request_resent(start_emulator: StartEmulator, connect: Connect) -> None:
+def test_token_rejected_with_401_is_replaced_once_and_the_request_resent(
+    start_emulator: StartEmulator, connect: Connect
+) -> None:
     # Revoked after every 10th request: more than the 8 workers can have in flight, so a resend
     # never meets a token revoked again already (which only a broken server would do).
     emulator = start_emulator(faults={"expire_token_every": 10})
@@ -105,7 +119,9 @@ def test_token_rejected_with_401_is_replaced_once_and_the_request_resent(start_e
     assert emulator.stats()["total"] == minimal_request_count(emulator.catalog, page_limit=10) + rejected + refreshes
 
 
-def test_rate_limit_windows_are_waited_out_by_all_workers_together(start_emulator: StartEmulator, connect: Connect) -> None:
+def test_rate_limit_windows_are_waited_out_by_all_workers_together(
+    start_emulator: StartEmulator, connect: Connect
+) -> None:
     emulator = start_emulator(albums_per_day=40, faults={"rate_limit_requests": 4, "rate_limit_window_s": 1})
     client = connect(emulator)
     releases, track_pages = fetch_day(client)
@@ -138,7 +154,9 @@ def test_transient_failures_are_retried_until_all_data_is_in(
     assert all(page.json() for page in track_pages)  # every page landed is complete JSON
 
 
-def test_a_retry_after_beyond_the_ceiling_fails_fast_with_its_value(start_emulator: StartEmulator, connect: Connect) -> None:
+def test_a_retry_after_beyond_the_ceiling_fails_fast_with_its_value(
+    start_emulator: StartEmulator, connect: Connect
+) -> None:
     emulator = start_emulator(faults={"rate_limit_requests": 1, "retry_after_s": 3600})
     client = connect(emulator, max_retry_after_s=5)
     started = time.monotonic()
@@ -159,7 +177,9 @@ def test_an_exceeded_quota_is_reported_as_such(start_emulator: StartEmulator, co
     assert emulator.stats()["by_status"]["429"] == 1  # no point asking again
 
 
-def test_invalid_credentials_give_a_clear_error_without_the_secret(start_emulator: StartEmulator, connect: Connect) -> None:
+def test_invalid_credentials_give_a_clear_error_without_the_secret(
+    start_emulator: StartEmulator, connect: Connect
+) -> None:
     emulator = start_emulator()
     client = connect(emulator, client_secret="not-the-secret-42")
     with pytest.raises(SpotifyAuthError) as caught:
@@ -183,7 +203,9 @@ def test_secrets_stay_out_of_logs_urls_and_reprs(
     exposed += [page.url + repr(page) for page in releases + track_pages]
     for secret in (token, client.settings.client_secret):
         assert not any(secret in text for text in exposed)
-    assert all(page.url.startswith(emulator.api_base_url) and "market=US" in page.url for page in releases + track_pages)
+    assert all(
+        page.url.startswith(emulator.api_base_url) and "market=US" in page.url for page in releases + track_pages
+    )
     assert "new_releases: page 2/2" in caplog.text  # progress lines
 
 

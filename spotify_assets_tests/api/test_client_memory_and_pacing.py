@@ -88,7 +88,7 @@ def test_without_the_limit_429s_are_waited_out_together(start_emulator: StartEmu
     faults = {"rate_limit_requests": 32, "rate_limit_window_s": 2.0, "latency_ms": 5}
     emulator = start_emulator(albums_per_day=300, faults=faults)
     client = connect(emulator)
-    releases, track_pages = fetch_day(client)
+    _releases, track_pages = fetch_day(client)
 
     assert track_ids_by_album(track_pages) == catalog_track_ids(emulator.catalog)
     rejected = emulator.stats()["by_status"].get("429", 0)
@@ -119,7 +119,7 @@ def test_the_pacer_admits_at_most_limit_requests_per_rolling_window() -> None:
     sent.sort()
     assert len(sent) == 20
     # any `limit + 1` consecutive sends span more than a window (less 10 ms for the request itself)
-    assert all(later - earlier >= window - 0.001 for earlier, later in zip(sent, sent[limit:]))
+    assert all(later - earlier >= window - 0.001 for earlier, later in zip(sent, sent[limit:], strict=False))
     assert sent[-1] - sent[0] >= 3 * window  # 20 requests at 5 per window need 4 windows
 
 

@@ -2,48 +2,51 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import pytest
 
-from spotify_assets.emulator import Catalog, CatalogConfig
 from spotify_assets.configuration import SettingsError
+from spotify_assets.emulator import Catalog, CatalogConfig
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
-from spotify_assets.settings import spotify_from_env
 from spotify_assets.resources.spotify_api import AlbumRef, SpotifyConfigError
+from spotify_assets.settings import spotify_from_env
 from spotify_assets_tests.api.conftest import DAY, StartEmulator, release_items, track_ids_by_album
 
 
 def test_an_unknown_backend_is_a_clear_error() -> None:
-    with pytest.raises(SettingsError, match="^SPOTIFY_BACKEND must be 'emulator' or 'spotify', got 'spotfy'$"):
+    with pytest.raises(SettingsError, match=r"^SPOTIFY_BACKEND must be 'emulator' or 'spotify', got 'spotfy'$"):
         spotify_from_env({"SPOTIFY_BACKEND": "spotfy"})
 
 
 def test_the_backend_picks_its_resource_and_each_reads_its_own_variables() -> None:
     emulator = spotify_from_env({"SPOTIFY_EMULATOR_SEED": "7", "SPOTIFY_MAX_WORKERS": "3"})
     assert isinstance(emulator, EmulatorSpotifyResource) and (emulator.seed, emulator.max_workers) == (7, 3)
-    real = spotify_from_env({"SPOTIFY_BACKEND": "spotify", "SPOTIFY_CLIENT_ID": "id", "SPOTIFY_CLIENT_SECRET": "s3cr3t"})
+    real = spotify_from_env(
+        {"SPOTIFY_BACKEND": "spotify", "SPOTIFY_CLIENT_ID": "id", "SPOTIFY_CLIENT_SECRET": "s3cr3t"}
+    )
     assert isinstance(real, SpotifyApiResource) and real.source == "spotify"
     assert "s3cr3t" not in repr(real), "secrets are EnvVar references, never values"
-    with pytest.raises(SettingsError, match="^SPOTIFY_CLIENT_ID must be set; SPOTIFY_CLIENT_SECRET must be set$"):
+    with pytest.raises(SettingsError, match=r"^SPOTIFY_CLIENT_ID must be set; SPOTIFY_CLIENT_SECRET must be set$"):
         spotify_from_env({"SPOTIFY_BACKEND": "spotify"})
 
 
 def test_the_spotify_backend_without_credentials_names_both_variables(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("SPOTIFY_CLIENT_ID", raising=False)
     monkeypatch.setenv("SPOTIFY_CLIENT_SECRET", "")
-    resource = SpotifyApiResource(client_id=dg.EnvVar("SPOTIFY_CLIENT_ID"), client_secret=dg.EnvVar("SPOTIFY_CLIENT_SECRET"))
-    with pytest.raises(SpotifyConfigError) as caught:
-        with resource.build_client():
-            pass
+    resource = SpotifyApiResource(
+        client_id=dg.EnvVar("SPOTIFY_CLIENT_ID"), client_secret=dg.EnvVar("SPOTIFY_CLIENT_SECRET")
+    )
+    with pytest.raises(SpotifyConfigError) as caught, resource.build_client():
+        pass
     assert "SPOTIFY_CLIENT_ID" in str(caught.value) and "SPOTIFY_CLIENT_SECRET" in str(caught.value)
 
 
 def test_the_spotify_backend_serves_todays_snapshot_whatever_is_asked() -> None:
     resource = SpotifyApiResource(client_id="id", client_secret="s3cr3t-value")
     assert resource.source == "spotify" and "s3cr3t-value" not in repr(resource)
-    assert resource.select_snapshot_day(date(2020, 1, 1)) == datetime.now(timezone.utc).date()
+    assert resource.select_snapshot_day(date(2020, 1, 1)) == datetime.now(UTC).date()
     with resource.build_client() as client:  # no request is sent before one is needed
         assert client.settings.api_base_url == "https://api.spotify.com/v1"
         assert client.settings.token_url == "https://accounts.spotify.com/api/token"
@@ -65,7 +68,9 @@ def test_build_client_runs_the_embedded_emulator_without_dagster() -> None:
         assert resource.select_snapshot_day(DAY) == DAY
         pages = list(client.iter_new_release_pages())
     assert {page.kind for page in pages} == {"search_new"}
-    assert [item["id"] for item in release_items(pages)] == Catalog(CatalogConfig(albums_per_day=12)).search_new_ids(DAY, "US")
+    assert [item["id"] for item in release_items(pages)] == Catalog(CatalogConfig(albums_per_day=12)).search_new_ids(
+        DAY, "US"
+    )
     with pytest.raises(SpotifyConfigError, match="embedded emulator runs only"):
         resource.select_snapshot_day(DAY)  # stopped with the client
 

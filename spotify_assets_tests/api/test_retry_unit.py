@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pickle
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import pytest
@@ -50,7 +50,7 @@ def test_adapter_retry_uses_full_jitter_and_leaves_429_to_the_client() -> None:
 
 
 def test_retry_after_parsing() -> None:
-    now = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 21, 12, 0, tzinfo=UTC)
     assert parse_retry_after("7") == 7.0
     assert parse_retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now=now) == pytest.approx(30)
     assert parse_retry_after(None) == parse_retry_after("soon") == DEFAULT_RETRY_AFTER_S
@@ -79,7 +79,7 @@ def test_gate_pauses_every_caller_until_the_same_moment() -> None:
 def test_gate_refuses_a_wait_beyond_the_ceiling_without_waiting() -> None:
     clock = FakeClock()
     gate = RateLimitGate(max_wait_s=5, max_total_wait_s=100, clock=clock, sleep=clock.sleep)
-    with pytest.raises(SpotifyRateLimitError, match="Retry-After 3600 s.*5 s allowed for one wait") as caught:
+    with pytest.raises(SpotifyRateLimitError, match=r"Retry-After 3600 s.*5 s allowed for one wait") as caught:
         gate.pause(3600, "https://api.example.test/v1/albums")
     assert caught.value.retry_after_s == 3600 and not caught.value.quota_exceeded
     assert caught.value.url == "https://api.example.test/v1/albums"

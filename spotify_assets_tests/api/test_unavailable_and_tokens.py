@@ -61,6 +61,6 @@ def test_a_token_lapsing_in_flight_is_not_called_a_rejected_fresh_token(
 
 def test_a_server_refusing_fresh_tokens_is_reported_as_such(start_emulator: StartEmulator, connect: Connect) -> None:
     issuer, api = start_emulator(), start_emulator()  # tokens from one, requests to the other
-    with pytest.raises(SpotifyAuthError, match="rejected a freshly issued access token .*Invalid access token"):
+    with pytest.raises(SpotifyAuthError, match=r"rejected a freshly issued access token .*Invalid access token"):
         connect(api, token_url=issuer.token_url).get_json("browse/new-releases")
     assert api.stats()["by_status"] == {"401": 2}  # one resend with a new token, no more

@@ -25,7 +25,9 @@ print(json.dumps({{"phase": "started", "grandchild": child.pid}}), flush=True)
 def _run(tail: str, tmp_path: Path, **limits: float):
     from supervise import run_supervised
 
-    return run_supervised([sys.executable, "-c", SPAWN_THEN.format(grandchild=GRANDCHILD, tail=tail)], cwd=tmp_path, **limits)
+    return run_supervised(
+        [sys.executable, "-c", SPAWN_THEN.format(grandchild=GRANDCHILD, tail=tail)], cwd=tmp_path, **limits
+    )
 
 
 def _gone(pid: int, within_s: float = 5.0) -> bool:
@@ -59,8 +61,9 @@ def test_a_contender_past_its_memory_cap_is_killed_and_its_peak_reported(tmp_pat
 
 
 def test_a_finished_contender_gives_its_result_and_leaves_no_process_behind(tmp_path: Path) -> None:
-    run = _run("print(json.dumps({'phase': 'done', 'pid': %d}))" % os.getpid(), tmp_path, timeout_s=30.0,
-               mem_cap_gib=4.0)
+    run = _run(
+        f"print(json.dumps({{'phase': 'done', 'pid': {os.getpid()}}}))", tmp_path, timeout_s=30.0, mem_cap_gib=4.0
+    )
     assert run.killed is None and run.failure() is None
     assert run.last_json() == {"phase": "done", "pid": os.getpid()}
     started = json.loads(run.stdout.splitlines()[0])

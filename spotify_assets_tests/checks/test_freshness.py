@@ -2,23 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import dagster as dg
 
 from spotify_assets.checks.freshness import CHECK_NAME, TABLE_KEYS, evaluations, partition_freshness_sensor, verdict
 
 TODAY = date(2026, 11, 21)
-AFTER_DEADLINE = datetime(2026, 11, 21, 9, 30, tzinfo=timezone.utc)
-BEFORE_DEADLINE = datetime(2026, 11, 21, 8, 59, tzinfo=timezone.utc)
+AFTER_DEADLINE = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+BEFORE_DEADLINE = datetime(2026, 11, 21, 8, 59, tzinfo=UTC)
 
 
 def test_verdict_waits_for_the_deadline_then_fails_a_missing_day() -> None:
     assert verdict(TODAY, None, BEFORE_DEADLINE) is None
     passed, why = verdict(TODAY, None, AFTER_DEADLINE) or (None, "")
     assert passed is False and "2026-11-21 has not landed" in why and "09:00" in why
-    late = datetime(2026, 11, 21, 11, 0, tzinfo=timezone.utc)
-    assert verdict(TODAY, late, late) == (True, "partition 2026-11-21 landed at 2026-11-21 11:00 UTC (after the deadline)")
+    late = datetime(2026, 11, 21, 11, 0, tzinfo=UTC)
+    assert verdict(TODAY, late, late) == (
+        True,
+        "partition 2026-11-21 landed at 2026-11-21 11:00 UTC (after the deadline)",
+    )
 
 
 def test_a_backfilled_old_partition_does_not_count_for_today() -> None:
@@ -36,7 +39,7 @@ def test_a_backfilled_old_partition_does_not_count_for_today() -> None:
 
 def test_sensor_reports_a_state_once() -> None:
     with dg.DagsterInstance.ephemeral() as instance:
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         context = dg.build_sensor_context(instance=instance)
         first = partition_freshness_sensor(context)
         if isinstance(first, dg.SkipReason):  # before 09:00 UTC today nothing is due

@@ -47,7 +47,10 @@ def find_chromium(env: Mapping[str, str] = os.environ) -> tuple[str | None, str]
         found = shutil.which(candidate)
         if found:
             return found, candidate
-    return None, f"no Chromium found (set CHROMIUM_PATH, or install one of: {', '.join(CHROMIUM_CANDIDATES)}; `make browser` does it on Debian)"
+    return (
+        None,
+        f"no Chromium found (set CHROMIUM_PATH, or install one of: {', '.join(CHROMIUM_CANDIDATES)}; `make browser` does it on Debian)",
+    )
 
 
 @pytest.fixture(scope="session")

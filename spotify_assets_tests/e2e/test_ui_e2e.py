@@ -84,7 +84,7 @@ def expected() -> Expected:
         return grouped
 
     assets = sorted(key.to_user_string() for key in graph.get_all_asset_keys())
-    assert CORE_ASSETS <= set(assets), f"core assets missing from the definitions: {CORE_ASSETS - set(assets)}"
+    assert set(assets) >= CORE_ASSETS, f"core assets missing from the definitions: {CORE_ASSETS - set(assets)}"
     return Expected(
         assets=assets,
         job_assets=sorted(key.to_user_string() for key in daily_snapshot_job.selection.resolve(graph)),
@@ -109,8 +109,10 @@ def run_failure_report(server: DagsterServer, run_id: str, status: str) -> str:
 
     failures = [line(e) for e in events if e.get("error") or " failed" in e.get("message", "")]
     return (
-        f"run {run_id} of {JOB} for {DAY} is {status}\nfailures:\n" + "\n".join(failures[-10:] or ["  (none logged)"])
-        + "\nlast events:\n" + "\n".join(line(e) for e in events[-15:])
+        f"run {run_id} of {JOB} for {DAY} is {status}\nfailures:\n"
+        + "\n".join(failures[-10:] or ["  (none logged)"])
+        + "\nlast events:\n"
+        + "\n".join(line(e) for e in events[-15:])
         + f"\n-- dagster dev log (tail) --\n{server.log_tail()}"
     )
 
@@ -200,7 +202,13 @@ def fit_graph(page: Any, names: list[str], attempts: int = 6) -> None:
     def inside(name: str) -> bool:
         node = in_graph(page, name)
         box = node.bounding_box() if node.count() else None  # a node outside the window is not drawn
-        return bool(box) and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= size["width"] and box["y"] + box["height"] <= size["height"]
+        return (
+            bool(box)
+            and box["x"] >= 0
+            and box["y"] >= 0
+            and box["x"] + box["width"] <= size["width"]
+            and box["y"] + box["height"] <= size["height"]
+        )
 
     for _ in range(attempts):
         if all(inside(name) for name in names):

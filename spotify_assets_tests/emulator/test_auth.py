@@ -75,7 +75,11 @@ def test_grant_type_is_required(api: ApiClient) -> None:
         ({}, 401, "No token provided"),
         ({"Authorization": "Bearer "}, 401, "No token provided"),
         ({"Authorization": "Bearer not-a-token"}, 401, "Invalid access token"),
-        ({"Authorization": f"Basic {base64.b64encode(b'a:b').decode()}"}, 400, "Only valid bearer authentication supported"),
+        (
+            {"Authorization": f"Basic {base64.b64encode(b'a:b').decode()}"},
+            400,
+            "Only valid bearer authentication supported",
+        ),
     ],
 )
 def test_bearer_token_errors(api: ApiClient, schemas: Schemas, headers: dict, status: int, message: str) -> None:
@@ -86,7 +90,9 @@ def test_bearer_token_errors(api: ApiClient, schemas: Schemas, headers: dict, st
 
 def test_tokens_expire_after_their_ttl(start_emulator: EmulatorFactory) -> None:
     api = ApiClient(start_emulator(token_ttl_s=0.3))
-    token_response = request_token(api.emulator.token_url, data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET))
+    token_response = request_token(
+        api.emulator.token_url, data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
+    )
     assert token_response.json()["expires_in"] == 0
     assert api.get("/browse/new-releases").status_code == 200
     time.sleep(0.4)

@@ -29,9 +29,14 @@ def emulator_bodies(api: ApiClient, *, dev_mode: bool = False) -> list[tuple[str
     """(kind, body) of every kind of answer the platform uses: all listing pages (with and without a
     market), albums?ids= batches, single albums, every track page of a long album, search pages, a token."""
     catalog = api.emulator.catalog
-    bodies: list[tuple[str, Any]] = [("token", api.session.post(
-        api.emulator.token_url, data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
-    ).json())]
+    bodies: list[tuple[str, Any]] = [
+        (
+            "token",
+            api.session.post(
+                api.emulator.token_url, data={"grant_type": "client_credentials"}, auth=(CLIENT_ID, CLIENT_SECRET)
+            ).json(),
+        )
+    ]
     if not dev_mode:
         for market in ({}, {"market": "US"}):
             first = api.ok("/browse/new-releases", limit=30, **market)
@@ -102,7 +107,11 @@ def _real_album(notebook: str) -> dict[str, Any]:
 # (what is broken, how, the field the problem must name) on a real album recovered from the notebook
 REAL_BREAKAGES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("short id", lambda a: a["artists"][0].update(id=a["artists"][0]["id"][:21]), "artists[0].id"),
-    ("uri of another id", lambda a: a["artists"][0].update(uri="spotify:artist:0000000000000000000000"), "artists[0].uri"),
+    (
+        "uri of another id",
+        lambda a: a["artists"][0].update(uri="spotify:artist:0000000000000000000000"),
+        "artists[0].uri",
+    ),
     ("relative href", lambda a: a["artists"][0].update(href="/v1/artists/x"), "artists[0].href"),
     ("empty name", lambda a: a["artists"][0].update(name=" "), "artists[0].name"),
     ("artist typed album", lambda a: a["artists"][0].update(type="album"), "artists[0].type"),
@@ -117,7 +126,9 @@ def test_a_real_body_broken_on_purpose_fails(notebook: str, what: str, breakage:
     album = copy.deepcopy(_real_album(notebook))
     assert contract.problems(album, "simplified_album", partial=True) == []
     breakage(album)
-    assert any(f"simplified_album.{field}" in problem for problem in contract.problems(album, "simplified_album", partial=True))
+    assert any(
+        f"simplified_album.{field}" in problem for problem in contract.problems(album, "simplified_album", partial=True)
+    )
 
 
 def _first(api: ApiClient) -> dict[str, Any]:
@@ -130,13 +141,39 @@ EMULATOR_BREAKAGES: list[tuple[str, Callable[[dict[str, Any]], None], str]] = [
     ("track without duration", lambda b: b["albums"][0]["tracks"]["items"][0].pop("duration_ms"), "duration_ms"),
     ("duration as text", lambda b: b["albums"][0]["tracks"]["items"][0].update(duration_ms="200000"), "duration_ms"),
     ("explicit as 0", lambda b: b["albums"][0]["tracks"]["items"][0].update(explicit=0), "explicit"),
-    ("total differs", lambda b: b["albums"][0]["tracks"].update(total=b["albums"][0]["total_tracks"] + 1), "tracks.total"),
-    ("day date of month shape", lambda b: b["albums"][0].update(release_date="2026-11", release_date_precision="day"), "release_date"),
-    ("no such day", lambda b: b["albums"][0].update(release_date="2026-02-30", release_date_precision="day"), "release_date"),
-    ("year precision, full date", lambda b: b["albums"][0].update(release_date="2026-11-20", release_date_precision="year"), "release_date"),
+    (
+        "total differs",
+        lambda b: b["albums"][0]["tracks"].update(total=b["albums"][0]["total_tracks"] + 1),
+        "tracks.total",
+    ),
+    (
+        "day date of month shape",
+        lambda b: b["albums"][0].update(release_date="2026-11", release_date_precision="day"),
+        "release_date",
+    ),
+    (
+        "no such day",
+        lambda b: b["albums"][0].update(release_date="2026-02-30", release_date_precision="day"),
+        "release_date",
+    ),
+    (
+        "year precision, full date",
+        lambda b: b["albums"][0].update(release_date="2026-11-20", release_date_precision="year"),
+        "release_date",
+    ),
     ("relative next", lambda b: b["albums"][0]["tracks"].update(next="/v1/albums/x/tracks?offset=50"), "tracks.next"),
-    ("next skips a page", lambda b: _long_tracks(b).update(next=_long_tracks(b)["next"].replace("offset=50", "offset=100")), "tracks.next"),
-    ("href of another page", lambda b: b["albums"][0]["tracks"].update(href=b["albums"][0]["tracks"]["href"].replace("offset=0", "offset=5")), "tracks.href"),
+    (
+        "next skips a page",
+        lambda b: _long_tracks(b).update(next=_long_tracks(b)["next"].replace("offset=50", "offset=100")),
+        "tracks.next",
+    ),
+    (
+        "href of another page",
+        lambda b: b["albums"][0]["tracks"].update(
+            href=b["albums"][0]["tracks"]["href"].replace("offset=0", "offset=5")
+        ),
+        "tracks.href",
+    ),
     ("uri of the album", lambda b: b["albums"][0]["tracks"]["items"][0].update(uri=b["albums"][0]["uri"]), "uri"),
     ("popularity 101", lambda b: b["albums"][0].update(popularity=101), "popularity"),
 ]

@@ -39,7 +39,11 @@ def test_search_returns_at_most_ten_per_request(dev_api: ApiClient, schemas: Sch
     body = dev_api.ok("/search", q="tag:new", type="album", limit=50)
     schemas.dev_mode.assert_valid(body, "responses/SearchItems")
     page = body["albums"]
-    assert (page["limit"], len(page["items"]), page["total"]) == (10, 10, len(dev_api.emulator.catalog.search_new_ids(DAY)))
+    assert (page["limit"], len(page["items"]), page["total"]) == (
+        10,
+        10,
+        len(dev_api.emulator.catalog.search_new_ids(DAY)),
+    )
     assert page["next"].endswith("offset=10&limit=10")
     assert not REMOVED_ALBUM_FIELDS & page["items"][0].keys()
     ids = []

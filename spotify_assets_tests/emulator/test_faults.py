@@ -31,7 +31,11 @@ def test_latency_is_added_per_request_and_overlaps_across_connections(start_emul
     assert time.perf_counter() - started >= 0.1
 
     def one(_: int) -> int:
-        return requests.get(api.emulator.api_base_url + "/browse/new-releases", headers={"Authorization": f"Bearer {api.token}"}, timeout=10).status_code
+        return requests.get(
+            api.emulator.api_base_url + "/browse/new-releases",
+            headers={"Authorization": f"Bearer {api.token}"},
+            timeout=10,
+        ).status_code
 
     started = time.perf_counter()
     with ThreadPoolExecutor(10) as pool:
@@ -139,7 +143,7 @@ def test_faults_change_at_runtime_and_spare_admin_endpoints(start_emulator: Emul
     assert light_request(api).status_code == 200
     with pytest.raises(TypeError):
         api.emulator.update_faults(no_such_fault=1)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="error_5xx_rate"):
         api.emulator.update_faults(error_5xx_rate=2.0)
 
 

@@ -44,7 +44,10 @@ def test_an_album_not_sold_in_the_market_is_null_in_batches_and_404_alone(api: A
     assert batch[0]["id"] == neighbour and batch[1] is None
     for path in (f"/albums/{album_id}", f"/albums/{album_id}/tracks"):
         response = api.get(path, market=not_sold_in)
-        assert (response.status_code, response.json()) == (404, {"error": {"status": 404, "message": "Resource not found"}})
+        assert (response.status_code, response.json()) == (
+            404,
+            {"error": {"status": 404, "message": "Resource not found"}},
+        )
         assert api.get(path, market=sold_in).status_code == 200
         assert api.get(path).status_code == 200  # no market: nothing is left out
 

@@ -98,15 +98,19 @@ def test_album_tracks_paging_reaches_every_track(api: ApiClient, schemas: Schema
 
 
 def test_several_albums_with_unknown_ids_as_null(api: ApiClient, schemas: Schemas) -> None:
-    ids = api.emulator.catalog.new_release_ids(DAY)[:19] + ["4aawyAB9vmqN3uQ7FjRGTy"]
+    ids = [*api.emulator.catalog.new_release_ids(DAY)[:19], "4aawyAB9vmqN3uQ7FjRGTy"]
     albums = api.ok("/albums", ids=",".join(ids))["albums"]
-    assert [a["id"] if a else None for a in albums] == ids[:19] + [None]
+    assert [a["id"] if a else None for a in albums] == [*ids[:19], None]
     schemas.full.assert_valid({"albums": albums[:19]}, "responses/ManyAlbums")
 
 
 @pytest.mark.parametrize(
     ("ids", "message"),
-    [("", "Invalid request"), (",".join(["4aawyAB9vmqN3uQ7FjRGTy"] * 21), "Too many ids requested"), ("abc", "Invalid base62 id")],
+    [
+        ("", "Invalid request"),
+        (",".join(["4aawyAB9vmqN3uQ7FjRGTy"] * 21), "Too many ids requested"),
+        ("abc", "Invalid base62 id"),
+    ],
 )
 def test_several_albums_rejects_bad_id_lists(api: ApiClient, ids: str, message: str) -> None:
     response = api.get("/albums", ids=ids)
@@ -116,7 +120,10 @@ def test_several_albums_rejects_bad_id_lists(api: ApiClient, ids: str, message: 
 def test_unknown_album_and_unknown_paths(api: ApiClient, schemas: Schemas) -> None:
     for path in ("/albums/4aawyAB9vmqN3uQ7FjRGTy", "/albums/4aawyAB9vmqN3uQ7FjRGTy/tracks"):
         response = api.get(path)
-        assert (response.status_code, response.json()) == (404, {"error": {"status": 404, "message": "Resource not found"}})
+        assert (response.status_code, response.json()) == (
+            404,
+            {"error": {"status": 404, "message": "Resource not found"}},
+        )
         schemas.full.assert_valid(response.json(), "responses/NotFound")
     malformed = api.get("/albums/not-an-id!")
     assert (malformed.status_code, malformed.json()["error"]["message"]) == (400, "Invalid base62 id")
@@ -140,12 +147,14 @@ def test_search_tag_new_finds_the_albums_released_in_the_past_two_weeks(api: Api
     found = [a for p in pages for a in p["items"]]
     assert [a["id"] for a in found] == api.emulator.catalog.search_new_ids(DAY, "US")
     assert len(found) == body["albums"]["total"] > 100
-    starts = [date.fromisoformat({"day": d, "month": d + "-01", "year": d + "-01-01"}[p])
-              for d, p in ((a["release_date"], a["release_date_precision"]) for a in found)]
+    starts = [
+        date.fromisoformat({"day": d, "month": d + "-01", "year": d + "-01-01"}[p])
+        for d, p in ((a["release_date"], a["release_date_precision"]) for a in found)
+    ]
     assert all(DAY - timedelta(days=13) <= start <= DAY for start in starts)
     assert starts == sorted(starts, reverse=True)  # newest release first
     listed = set(api.emulator.catalog.new_release_ids(DAY, "US"))
-    assert set(a["id"] for a in found) != listed and listed - {a["id"] for a in found}  # not a copy
+    assert {a["id"] for a in found} != listed and listed - {a["id"] for a in found}  # not a copy
     assert "query=tag%3Anew&type=album" in body["albums"]["next"]
 
 

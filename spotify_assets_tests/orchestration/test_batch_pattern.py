@@ -1,7 +1,6 @@
 """The batch pattern of ``spotify_assets.partitions`` on real Dagster execution (in-process, a ranged
 run as a backfill batch is): per-day materializations and check results, and the blocking gate."""
 
-
 from collections.abc import Iterator
 
 import dagster as dg
@@ -25,8 +24,9 @@ def upstream(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 )
 def upstream_checks(context: dg.AssetCheckExecutionContext) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     for day in partition_dates(context):
-        yield check_evaluation(context, asset_key=dg.AssetKey("upstream"), check_name="ok", day=day,
-                               passed=day.isoformat() != BAD_DAY)
+        yield check_evaluation(
+            context, asset_key=dg.AssetKey("upstream"), check_name="ok", day=day, passed=day.isoformat() != BAD_DAY
+        )
 
 
 @dg.asset(deps=[upstream], partitions_def=daily_partitions, backfill_policy=daily_backfill_policy)
@@ -35,9 +35,12 @@ def downstream(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
 
 
 def run_range(first: str, last: str) -> dg.ExecuteInProcessResult:
-    job = dg.Definitions(assets=[upstream, downstream], asset_checks=[upstream_checks]).resolve_implicit_global_asset_job_def()
+    job = dg.Definitions(
+        assets=[upstream, downstream], asset_checks=[upstream_checks]
+    ).resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(), raise_on_error=False,
+        instance=dg.DagsterInstance.ephemeral(),
+        raise_on_error=False,
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
     )
 
@@ -45,12 +48,20 @@ def run_range(first: str, last: str) -> dg.ExecuteInProcessResult:
 def test_a_batch_records_each_days_materialization_metadata_and_check_result() -> None:
     result = run_range("2026-01-05", "2026-01-07")
     assert result.success
-    mats = {(m.asset_key.to_user_string(), m.partition): m.metadata for m in result.asset_materializations_for_node("upstream")}
+    mats = {
+        (m.asset_key.to_user_string(), m.partition): m.metadata
+        for m in result.asset_materializations_for_node("upstream")
+    }
     assert {k: v["day"].value for k, v in mats.items()} == {
-        ("upstream", d): d for d in ("2026-01-05", "2026-01-06", "2026-01-07")}
+        ("upstream", d): d for d in ("2026-01-05", "2026-01-06", "2026-01-07")
+    }
     checks = {(c.partition, c.passed) for c in result.get_asset_check_evaluations()}
     assert checks == {("2026-01-05", True), ("2026-01-06", True), ("2026-01-07", True)}
-    assert {m.partition for m in result.asset_materializations_for_node("downstream")} == {"2026-01-05", "2026-01-06", "2026-01-07"}
+    assert {m.partition for m in result.asset_materializations_for_node("downstream")} == {
+        "2026-01-05",
+        "2026-01-06",
+        "2026-01-07",
+    }
 
 
 def test_a_failed_blocking_check_in_a_batch_records_every_day_and_stops_what_is_downstream() -> None:

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -28,8 +27,14 @@ def run_cli(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProce
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "SPOTIFY_"))}
     clean.update(DAGSTER_HOME=str(home), SPOTIFY_ASSETS_DATA_DIR=str(tmp_path / "data"), **env)
-    return subprocess.run([sys.executable, "-m", "spotify_assets.cli", "run", *args], cwd=REPO, env=clean,
-                          capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "spotify_assets.cli", "run", *args],
+        cwd=REPO,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 @pytest.mark.timeout(600)
@@ -42,7 +47,11 @@ def test_range_runs_each_day_reports_each_and_fails_naming_the_bad_day(tmp_path:
     by_day = {line.split()[0]: line for line in lines[1:4]}
     assert "SUCCESS" in by_day["2026-01-05"]
     assert re.search(r"checks (\d+)/\1 passed$", by_day["2026-01-05"]), by_day["2026-01-05"]
-    assert "FAILURE" in by_day["2026-01-06"] and "raw_new_releases" in by_day["2026-01-06"] and "503" in by_day["2026-01-06"]
+    assert (
+        "FAILURE" in by_day["2026-01-06"]
+        and "raw_new_releases" in by_day["2026-01-06"]
+        and "503" in by_day["2026-01-06"]
+    )
     assert "SUCCESS" in by_day["2026-01-07"]
     assert lines[-1].startswith("spotify-assets: 2 of 3 days succeeded") and lines[-1].endswith("failed: 2026-01-06")
     # The good days are in the warehouse and the lake, the bad one nowhere (nothing half-built).
@@ -62,7 +71,9 @@ def test_range_runs_each_day_reports_each_and_fails_naming_the_bad_day(tmp_path:
         (["--from", "2026-13-01", "--to", "2026-01-05"], "invalid fromisoformat value"),
     ],
 )
-def test_bad_ranges_are_refused_with_the_reason(args: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_ranges_are_refused_with_the_reason(
+    args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(SystemExit) as exited:
         main(["run", *args])
     assert exited.value.code == 2
@@ -81,12 +92,18 @@ def test_emulator_fails_only_the_configured_days() -> None:
     with SpotifyEmulator(config) as emu:
         import requests
 
-        token = requests.post(emu.token_url, data={"grant_type": "client_credentials"},
-                              auth=(config.client_id, config.client_secret), timeout=10).json()["access_token"]
+        token = requests.post(
+            emu.token_url,
+            data={"grant_type": "client_credentials"},
+            auth=(config.client_id, config.client_secret),
+            timeout=10,
+        ).json()["access_token"]
         statuses = {}
         for day in (date(2026, 1, 5), date(2026, 1, 6)):
             emu.set_today(day)
-            reply = requests.get(f"{emu.api_base_url}/browse/new-releases", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+            reply = requests.get(
+                f"{emu.api_base_url}/browse/new-releases", headers={"Authorization": f"Bearer {token}"}, timeout=10
+            )
             statuses[day.isoformat()] = reply.status_code
     assert statuses == {"2026-01-05": 200, "2026-01-06": 503}
 
@@ -94,14 +111,18 @@ def test_emulator_fails_only_the_configured_days() -> None:
 def test_failing_days_setting_is_checked_by_name() -> None:
     spotify = spotify_from_env({"SPOTIFY_EMULATOR_FAILING_DAYS": "2026-01-06, 2026-01-08"})
     assert isinstance(spotify, EmulatorSpotifyResource)
-    assert spotify.failing_days == [
-        "2026-01-06", "2026-01-08"]
+    assert spotify.failing_days == ["2026-01-06", "2026-01-08"]
     with pytest.raises(SettingsError, match="SPOTIFY_EMULATOR_FAILING_DAYS must be comma-separated dates"):
         spotify_from_env({"SPOTIFY_EMULATOR_FAILING_DAYS": "yesterday"})
 
 
 def test_only_runs_over_several_days_are_split() -> None:
     start, end = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-    assert batch_days({start: "2026-01-30", end: "2026-02-02"}) == ["2026-01-30", "2026-01-31", "2026-02-01", "2026-02-02"]
+    assert batch_days({start: "2026-01-30", end: "2026-02-02"}) == [
+        "2026-01-30",
+        "2026-01-31",
+        "2026-02-01",
+        "2026-02-02",
+    ]
     assert batch_days({start: "2026-01-30", end: "2026-01-30"}) == []
     assert batch_days({"dagster/partition": "2026-01-30"}) == []

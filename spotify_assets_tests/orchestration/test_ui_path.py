@@ -55,7 +55,9 @@ def job_selection() -> tuple[list[str], list[tuple[str, str]]]:
 def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
     assets, checks = job_selection()
     try:
-        with dagster_dev(tmp_path_factory.mktemp("orchestration"), env={"SPOTIFY_EMULATOR_FAILING_DAYS": FAILING_DAY}) as server:
+        with dagster_dev(
+            tmp_path_factory.mktemp("orchestration"), env={"SPOTIFY_EMULATOR_FAILING_DAYS": FAILING_DAY}
+        ) as server:
             yield Launched(
                 server=server,
                 run_id=server.launch_run(SINGLE_DAY),
@@ -68,7 +70,9 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
         pytest.fail(str(error))
 
 
-def wait_for_partitions(server: DagsterServer, assets: list[str], expected: dict[str, str]) -> dict[str, dict[str, str]]:
+def wait_for_partitions(
+    server: DagsterServer, assets: list[str], expected: dict[str, str]
+) -> dict[str, dict[str, str]]:
     """Poll each asset's partition statuses until ``expected`` (day -> status) holds for all of them."""
     deadline = time.monotonic() + WAIT_S
     while True:
@@ -89,7 +93,9 @@ def test_partition_launched_like_the_ui_succeeds_with_every_check_recorded_for_i
     assert all(statuses[a][SINGLE_DAY] == "MATERIALIZED" for a in launched.assets)
     for asset, check in launched.checks:
         mine = [e for e in server.check_executions(asset, check) if e["runId"] == launched.run_id]
-        assert [(e["partition"], e["status"], e["evaluation"]["success"]) for e in mine] == [(SINGLE_DAY, "SUCCEEDED", True)], (asset, check, mine)
+        assert [(e["partition"], e["status"], e["evaluation"]["success"]) for e in mine] == [
+            (SINGLE_DAY, "SUCCEEDED", True)
+        ], (asset, check, mine)
 
 
 def test_backfill_through_the_daemon_materializes_every_day_with_its_checks(launched: Launched) -> None:
@@ -114,5 +120,9 @@ def test_a_failed_day_in_a_backfill_fails_alone_and_the_other_days_materialize(l
     for asset in launched.assets:
         assert statuses[asset].get(FAILING_DAY) != "MATERIALIZED", (asset, statuses[asset])
     for asset, check in launched.checks:
-        passed_days = {e["partition"] for e in server.check_executions(asset, check) if e["evaluation"] and e["evaluation"]["success"]}
+        passed_days = {
+            e["partition"]
+            for e in server.check_executions(asset, check)
+            if e["evaluation"] and e["evaluation"]["success"]
+        }
         assert set(good) <= passed_days and FAILING_DAY not in passed_days, (asset, check, passed_days)

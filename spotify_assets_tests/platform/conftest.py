@@ -27,12 +27,12 @@ PLATFORM = [raw_new_releases, raw_album_tracks, spotify_tables, table_quality_ch
 
 def spotify_for(emulator: SpotifyEmulator, **overrides: Any) -> SpotifyResource:
     config = EmulatorConfig()
-    settings = dict(
-        api_base_url=emulator.api_base_url,
-        token_url=emulator.token_url,
-        client_id=config.client_id,
-        client_secret=config.client_secret,
-    )
+    settings = {
+        "api_base_url": emulator.api_base_url,
+        "token_url": emulator.token_url,
+        "client_id": config.client_id,
+        "client_secret": config.client_secret,
+    }
     return EmulatorSpotifyResource(**{**settings, **overrides})
 
 

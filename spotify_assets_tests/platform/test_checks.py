@@ -27,7 +27,7 @@ def good_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("good")
     with SpotifyEmulator(EmulatorConfig()) as emulator:
         assert materialize_day(platform_resources(emulator, folder), DAY).success
-    yield folder / "spotify.duckdb"
+    return folder / "spotify.duckdb"
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import dagster as dg
 import pytest
@@ -17,11 +17,27 @@ def test_definitions_load_with_every_asset_check_and_schedule() -> None:
     dg.Definitions.validate_loadable(defs)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
     assert keys == {
-        "raw_new_releases", "raw_album_tracks", "albums", "artists", "album_artists", "tracks", "track_artists",
-        "analytics_releases_per_day", "analytics_top_artists", "analytics_track_duration_distribution",
-        "analytics_explicit_share", "lake_export", "unavailable_albums",
-        "trend_releases_per_week", "trend_artists_per_day", "trend_track_durations", "trend_explicit_share",
-        "trend_album_sizes", "trend_top_artists_30d", "trend_label_share_30d", "trends_dashboard",
+        "raw_new_releases",
+        "raw_album_tracks",
+        "albums",
+        "artists",
+        "album_artists",
+        "tracks",
+        "track_artists",
+        "analytics_releases_per_day",
+        "analytics_top_artists",
+        "analytics_track_duration_distribution",
+        "analytics_explicit_share",
+        "lake_export",
+        "unavailable_albums",
+        "trend_releases_per_week",
+        "trend_artists_per_day",
+        "trend_track_durations",
+        "trend_explicit_share",
+        "trend_album_sizes",
+        "trend_top_artists_30d",
+        "trend_label_share_30d",
+        "trends_dashboard",
     }
     assert defs.resolve_job_def("daily_snapshot_job").partitions_def is not None
     assert defs.resolve_schedule_def("daily_snapshot_job_schedule").cron_schedule == "0 6 * * *"
@@ -31,7 +47,7 @@ def test_schedule_yields_the_run_date_partition() -> None:
     from spotify_assets.definitions import defs
 
     schedule = defs.resolve_schedule_def("daily_snapshot_job_schedule")
-    tick = datetime(2026, 11, 21, 6, 0, tzinfo=timezone.utc)
+    tick = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
     with dg.build_schedule_context(scheduled_execution_time=tick, repository_def=defs.get_repository_def()) as context:
         requests = list(schedule.evaluate_tick(context).run_requests or [])
     assert [r.partition_key for r in requests] == ["2026-11-21"]
@@ -93,7 +109,11 @@ def test_loading_the_definitions_warns_of_nothing_deprecated_or_superseded() -> 
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     lines = done.stdout.splitlines()
-    flagged = [line for line in lines if line.split("|")[0] in {"DeprecationWarning", "SupersessionWarning", "PendingDeprecationWarning"}]
+    flagged = [
+        line
+        for line in lines
+        if line.split("|")[0] in {"DeprecationWarning", "SupersessionWarning", "PendingDeprecationWarning"}
+    ]
     assert flagged == [], "\n".join(flagged)
     # What is left is the preview/beta APIs we chose (accepted_warnings.py), nothing else.
     assert all(any(message in line for message, _ in ACCEPTED) for line in lines), "\n".join(lines)
@@ -113,7 +133,9 @@ def test_pytest_silences_exactly_the_accepted_warnings() -> None:
 
 
 def test_alert_webhook_url_stays_an_env_var_reference() -> None:
-    resource = resources_from_env({"SPOTIFY_ALERT_WEBHOOK_URL": "https://hooks.example/services/T0/B0/secretpart"})["alert_webhook"]
+    resource = resources_from_env({"SPOTIFY_ALERT_WEBHOOK_URL": "https://hooks.example/services/T0/B0/secretpart"})[
+        "alert_webhook"
+    ]
     assert isinstance(resource.url, dg.EnvVar) and resource.url == "SPOTIFY_ALERT_WEBHOOK_URL"
     assert resources_from_env({})["alert_webhook"].url is None
 

@@ -46,7 +46,9 @@ def test_two_consecutive_days_match_the_emulator_catalog(resources: dict[str, An
     assert table_counts(database, DAY) == expected_table_counts(emulator, DAY)
 
 
-def test_second_day_fetches_only_new_or_changed_albums(resources: dict[str, Any], emulator: SpotifyEmulator, tmp_path: Path) -> None:
+def test_second_day_fetches_only_new_or_changed_albums(
+    resources: dict[str, Any], emulator: SpotifyEmulator, tmp_path: Path
+) -> None:
     assert materialize_day(resources, DAY).success
     emulator.reset_stats()
     assert materialize_day(resources, NEXT_DAY).success
@@ -54,7 +56,9 @@ def test_second_day_fetches_only_new_or_changed_albums(resources: dict[str, Any]
     catalog = emulator.catalog
     before = {a: catalog.album(a, DAY)["total_tracks"] for a in catalog.new_release_ids(DAY, "US")}
     changed_or_new = [
-        a for a in catalog.new_release_ids(NEXT_DAY, "US") if before.get(a) != catalog.album(a, NEXT_DAY)["total_tracks"]
+        a
+        for a in catalog.new_release_ids(NEXT_DAY, "US")
+        if before.get(a) != catalog.album(a, NEXT_DAY)["total_tracks"]
     ]
     manifest = read_tracks_manifest(LocalObjectStore(tmp_path / "raw", RAW), NEXT_DAY)
     assert manifest is not None
@@ -70,7 +74,9 @@ def test_rerun_of_a_day_leaves_identical_tables(resources: dict[str, Any]) -> No
     assert table_fingerprints(database, DAY) == first
 
 
-def test_materializations_carry_counts_schema_preview_and_source(resources: dict[str, Any], emulator: SpotifyEmulator) -> None:
+def test_materializations_carry_counts_schema_preview_and_source(
+    resources: dict[str, Any], emulator: SpotifyEmulator
+) -> None:
     result = materialize_day(resources, DAY)
     assert result.success
     by_asset = {

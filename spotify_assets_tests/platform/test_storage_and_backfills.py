@@ -5,17 +5,17 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.spotify import SpotifyApiResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, table_counts, table_fingerprints
-from spotify_assets.resources.s3 import S3Connection
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,7 +32,11 @@ def test_raw_lands_in_s3_under_hive_paths_and_tables_match_local(
     assert materialize_day(s3_resources, DAY).success
 
     s3 = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
-    keys = [o["Key"] for page in s3.get_paginator("list_objects_v2").paginate(Bucket=s3_bucket) for o in page.get("Contents", [])]
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=s3_bucket)
+        for o in page.get("Contents", [])
+    ]
     assert f"raw/new_releases/date={DAY}/page-0000.json" in keys
     assert f"raw/new_releases/date={DAY}/_manifest.json" in keys
     assert any(k.startswith(f"raw/album_tracks/date={DAY}/albums-batch-") for k in keys)
@@ -40,22 +44,26 @@ def test_raw_lands_in_s3_under_hive_paths_and_tables_match_local(
 
     local = {**resources, "warehouse": type(resources["warehouse"])(database=str(tmp_path / "local.duckdb"))}
     assert materialize_day(local, DAY).success
-    assert table_fingerprints(str(tmp_path / "local.duckdb"), DAY) == table_fingerprints(resources["warehouse"].database, DAY)
+    assert table_fingerprints(str(tmp_path / "local.duckdb"), DAY) == table_fingerprints(
+        resources["warehouse"].database, DAY
+    )
 
 
 def real_api_semantics(emulator: SpotifyEmulator) -> Any:
     """The 'spotify' backend pointed at the emulator: it only ever serves today's snapshot."""
     config = EmulatorConfig()
     return SpotifyApiResource(
-        api_base_url=emulator.api_base_url, token_url=emulator.token_url,
-        client_id=config.client_id, client_secret=config.client_secret,
+        api_base_url=emulator.api_base_url,
+        token_url=emulator.token_url,
+        client_id=config.client_id,
+        client_secret=config.client_secret,
     )
 
 
 def test_past_date_without_raw_fails_clearly_instead_of_mislabelling_today(
     resources: dict[str, Any], emulator: SpotifyEmulator
 ) -> None:
-    past = datetime.now(timezone.utc).date() - timedelta(days=3)
+    past = datetime.now(UTC).date() - timedelta(days=3)
     result = materialize_day({**resources, "spotify": real_api_semantics(emulator)}, past)
     assert not result.success
     failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
@@ -84,12 +92,16 @@ def test_two_dates_backfilled_in_parallel_processes_share_duckdb_without_lock_er
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "spotify_assets.cli", "run", "--date", day.isoformat()],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=REPO,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         for day in days
     ]
     outputs = [p.communicate(timeout=240)[0] for p in processes]
-    for process, output in zip(processes, outputs):
+    for process, output in zip(processes, outputs, strict=False):
         assert process.returncode == 0, output
         assert "could not set lock" not in output.lower(), output
     counts = [table_counts(str(tmp_path / "spotify.duckdb"), day) for day in days]

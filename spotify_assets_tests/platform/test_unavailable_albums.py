@@ -45,7 +45,7 @@ def stored_tracks(database: str, day: date) -> dict[str, list[str]]:
             "WHERE snapshot_date = ? GROUP BY album_id",
             [day],
         ).fetchall()
-    return {album_id: ids for album_id, ids in rows}
+    return dict(rows)
 
 
 def catalog_tracks(emulator: SpotifyEmulator, album_ids: list[str], day: date) -> dict[str, list[str]]:
@@ -109,7 +109,9 @@ def test_a_rerun_and_a_rebuild_from_raw_reproduce_the_tables_with_pulled_albums(
         assert table_fingerprints(database, DAY) == first
 
         emulator.pull_albums([])  # the API changed since: a rebuild must still say what the raw data says
-        rebuild = dg.materialize([spotify_tables, table_quality_checks], partition_key=DAY.isoformat(), resources=resources)
+        rebuild = dg.materialize(
+            [spotify_tables, table_quality_checks], partition_key=DAY.isoformat(), resources=resources
+        )
     assert rebuild.success
     assert table_fingerprints(database, DAY) == first
     with duckdb.connect(database, read_only=True) as conn:
@@ -170,4 +172,3 @@ def test_a_one_second_token_under_three_second_429_waits_lands_the_exact_day(tmp
     assert table_fingerprints(resources["warehouse"].database, DAY) == table_fingerprints(
         str(tmp_path / "clean" / "spotify.duckdb"), DAY
     )
-

@@ -7,6 +7,7 @@ port, its unix socket inside the temp folder, trust auth (nothing else can reach
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import pwd
@@ -152,9 +153,7 @@ class PostgresCluster:
                 except subprocess.TimeoutExpired:
                     continue
                 # The postmaster exited; its children (the group) follow it.
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.process.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
                 break
         shutil.rmtree(self.root, ignore_errors=True)

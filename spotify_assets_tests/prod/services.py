@@ -5,6 +5,7 @@ address rewritten to the free port)."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import time
@@ -133,10 +134,8 @@ class Topology:
             descendants = []
         stop(process, grace_s=10)
         for child in descendants:
-            try:
+            with contextlib.suppress(psutil.NoSuchProcess):
                 child.kill()
-            except psutil.NoSuchProcess:
-                pass
         psutil.wait_procs(descendants, timeout=5)
 
     def stop_all(self) -> None:

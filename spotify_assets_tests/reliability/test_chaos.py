@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from spotify_assets.emulator import EmulatorConfig, FaultConfig, SpotifyEmulator
-from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, spotify_for, table_fingerprints
+from spotify_assets_tests.platform.conftest import (
+    DAY,
+    materialize_day,
+    platform_resources,
+    spotify_for,
+    table_fingerprints,
+)
 
 CHAOS = FaultConfig(
     seed=7,

@@ -12,11 +12,11 @@ import dagster as dg
 import pytest
 
 from spotify_assets.emulator import SpotifyEmulator
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.settings import SettingsError, resources_from_env
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, spotify_for
-from spotify_assets.resources.s3 import S3Connection
 
 
 def failure_text(result: dg.ExecuteInProcessResult) -> str:
@@ -30,7 +30,9 @@ def api_requests(emulator: SpotifyEmulator) -> dict[str, int]:
     return {endpoint: n for endpoint, n in by_endpoint.items() if endpoint != "admin" and n}
 
 
-def test_raw_folder_that_cannot_exist_fails_naming_it_before_any_api_call(emulator: SpotifyEmulator, tmp_path: Path) -> None:
+def test_raw_folder_that_cannot_exist_fails_naming_it_before_any_api_call(
+    emulator: SpotifyEmulator, tmp_path: Path
+) -> None:
     # Tests run as root, where chmod does not block writes; a folder below a regular file cannot exist.
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
@@ -42,22 +44,30 @@ def test_raw_folder_that_cannot_exist_fails_naming_it_before_any_api_call(emulat
     assert api_requests(emulator) == {}
 
 
-def test_duckdb_path_that_cannot_exist_fails_naming_it_before_any_api_call(emulator: SpotifyEmulator, tmp_path: Path) -> None:
+def test_duckdb_path_that_cannot_exist_fails_naming_it_before_any_api_call(
+    emulator: SpotifyEmulator, tmp_path: Path
+) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
     warehouse = WarehouseResource(database=str(blocker / "spotify.duckdb"))
     result = materialize_day(platform_resources(emulator, tmp_path, warehouse=warehouse), DAY)
     assert not result.success
     message = failure_text(result)
-    assert f"DuckDB file {blocker / 'spotify.duckdb'} cannot be created" in message and "SPOTIFY_DUCKDB_PATH" in message, message
+    assert (
+        f"DuckDB file {blocker / 'spotify.duckdb'} cannot be created" in message and "SPOTIFY_DUCKDB_PATH" in message
+    ), message
     assert api_requests(emulator) == {}
-    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").rglob("*.json")), "no raw page before the check"
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").rglob("*.json")), (
+        "no raw page before the check"
+    )
 
 
 def test_missing_s3_bucket_fails_naming_it_before_any_api_call(
     emulator: SpotifyEmulator, tmp_path: Path, s3_endpoint: str
 ) -> None:
-    raw = RawStorageResource(s3_bucket="never-created", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1"))
+    raw = RawStorageResource(
+        s3_bucket="never-created", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1")
+    )
     result = materialize_day(platform_resources(emulator, tmp_path, raw_storage=raw), DAY)
     assert not result.success
     message = failure_text(result)
@@ -65,8 +75,12 @@ def test_missing_s3_bucket_fails_naming_it_before_any_api_call(
     assert api_requests(emulator) == {}
 
 
-def test_wrong_credentials_fail_at_the_token_endpoint_with_a_clear_message(emulator: SpotifyEmulator, tmp_path: Path) -> None:
-    result = materialize_day(platform_resources(emulator, tmp_path, spotify=spotify_for(emulator, client_id="nobody")), DAY)
+def test_wrong_credentials_fail_at_the_token_endpoint_with_a_clear_message(
+    emulator: SpotifyEmulator, tmp_path: Path
+) -> None:
+    result = materialize_day(
+        platform_resources(emulator, tmp_path, spotify=spotify_for(emulator, client_id="nobody")), DAY
+    )
     assert not result.success
     message = failure_text(result)
     assert "invalid_client" in message or "credential" in message.lower(), message
@@ -125,10 +139,15 @@ def _environment(tmp_path: Path, variable: str, value: str) -> dict[str, str]:
 
 
 @pytest.mark.parametrize(("variable", "value", "message"), BAD_ENVIRONMENT)
-def test_cli_names_a_bad_variable_in_one_line_before_any_work(tmp_path: Path, variable: str, value: str, message: str) -> None:
+def test_cli_names_a_bad_variable_in_one_line_before_any_work(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "spotify_assets.cli", "run", "--date", "2026-11-21"],
-        env=_environment(tmp_path, variable, value), capture_output=True, text=True, timeout=120,
+        env=_environment(tmp_path, variable, value),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2, done.stderr
     assert done.stderr.startswith(f"spotify-assets: configuration error: {message}"), done.stderr
@@ -142,7 +161,11 @@ def test_code_location_load_error_names_the_variable(tmp_path: Path) -> None:
     variable, value, message = BAD_ENVIRONMENT[0]
     done = subprocess.run(
         [str(Path(sys.executable).with_name("dagster")), "definitions", "validate", "-w", str(repo / "workspace.yaml")],
-        env=_environment(tmp_path, variable, value), cwd=repo, capture_output=True, text=True, timeout=180,
+        env=_environment(tmp_path, variable, value),
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     output = done.stdout + done.stderr
     assert done.returncode != 0, output

@@ -60,7 +60,8 @@ def duplicate_keys(database: str, day: date) -> dict[str, int]:
     with duckdb.connect(database, read_only=True) as conn:
         return {
             t.name: conn.execute(
-                f"SELECT count(*) - count(DISTINCT ({', '.join(t.primary_key)})) FROM {t.name} WHERE snapshot_date = ?", [day]
+                f"SELECT count(*) - count(DISTINCT ({', '.join(t.primary_key)})) FROM {t.name} WHERE snapshot_date = ?",
+                [day],
             ).fetchone()[0]
             for t in TABLES
         }

@@ -17,8 +17,8 @@ from spotify_assets import raw_layout as layout
 from spotify_assets.assets.tables import local_snapshot_files
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
 from spotify_assets.landing import land_album_tracks, land_new_releases, snapshot_keys
-from spotify_assets.resources.spotify_api import AlbumRef, RawPage
 from spotify_assets.resources.object_store import LocalObjectStore
+from spotify_assets.resources.spotify_api import AlbumRef, RawPage
 from spotify_assets.resources.storage import RAW
 from spotify_assets.transform.flatten import load_snapshot
 from spotify_assets.transform.releases import RawDataError, album_refs_from_release_pages
@@ -80,7 +80,10 @@ def test_bad_listing_items_raise_naming_field_and_page(body: bytes, message: str
 
 
 def test_null_items_are_skipped_and_duplicates_across_pages_kept_once_in_first_position() -> None:
-    pages = [("p0", release_page(album("a", 1), None, album("b", 2))), ("p1", release_page(album("b", 2), None, album("c", 3)))]
+    pages = [
+        ("p0", release_page(album("a", 1), None, album("b", 2))),
+        ("p1", release_page(album("b", 2), None, album("c", 3))),
+    ]
     assert album_refs_from_release_pages(pages) == [AlbumRef("a", 1), AlbumRef("b", 2), AlbumRef("c", 3)]
 
 
@@ -195,7 +198,7 @@ def _reload(store: LocalObjectStore, database: str, day: date) -> dict[str, int]
     keys = snapshot_keys(store, day)
     all_keys = [*keys.release_pages, *keys.track_keys()]
     with store.local_paths(all_keys) as paths, duckdb.connect(database) as conn:
-        return load_snapshot(conn, day, local_snapshot_files(keys, dict(zip(all_keys, paths))))
+        return load_snapshot(conn, day, local_snapshot_files(keys, dict(zip(all_keys, paths, strict=False))))
 
 
 @pytest.mark.parametrize("corruption", list(CORRUPTIONS), ids=list(CORRUPTIONS))

@@ -55,7 +55,10 @@ def assert_absent(text: str, secrets: list[str], where: str) -> None:
 
 
 def test_successful_run_leaks_no_secret_or_token(
-    secret_emulator: SpotifyEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    secret_emulator: SpotifyEmulator,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     caplog.set_level(logging.DEBUG)
     with dg.instance_for_test() as instance:
@@ -66,17 +69,26 @@ def test_successful_run_leaks_no_secret_or_token(
     assert len(tokens) >= 2, "token expiry should have forced several tokens"
     secrets = [SECRET, *tokens]
     out, err = capsys.readouterr()
-    assert "new releases for" in caplog.text + out + err + log_text, "logs were not captured: the search would prove nothing"
+    assert "new releases for" in caplog.text + out + err + log_text, (
+        "logs were not captured: the search would prove nothing"
+    )
     assert_absent(caplog.text + out + err, secrets, "captured logs/output")
     assert_absent(everything_written(tmp_path), secrets, "raw files / warehouse")
     assert_absent(log_text, secrets, "the Dagster event log")
     metadata = [m.metadata for m in result.asset_materializations_for_node("raw_new_releases")]
-    metadata += [m.metadata for node in ("raw_album_tracks", "spotify_tables") for m in result.asset_materializations_for_node(node)]
+    metadata += [
+        m.metadata
+        for node in ("raw_album_tracks", "spotify_tables")
+        for m in result.asset_materializations_for_node(node)
+    ]
     assert_absent(repr(metadata), secrets, "materialization metadata")
 
 
 def test_wrong_credentials_fail_clearly_without_echoing_them(
-    secret_emulator: SpotifyEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    secret_emulator: SpotifyEmulator,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     wrong = "wrong-" + SECRET
     caplog.set_level(logging.DEBUG)
@@ -84,7 +96,10 @@ def test_wrong_credentials_fail_clearly_without_echoing_them(
         result = dg.materialize(
             PLATFORM,
             partition_key=DAY.isoformat(),
-            resources={**_resources(secret_emulator, tmp_path), "spotify": spotify_for(secret_emulator, client_secret=wrong)},
+            resources={
+                **_resources(secret_emulator, tmp_path),
+                "spotify": spotify_for(secret_emulator, client_secret=wrong),
+            },
             raise_on_error=False,
             instance=instance,
         )

@@ -45,7 +45,9 @@ def run_days(resources: dict[str, Any], first: date, last: date) -> dict[date, d
     ``spotify-assets run --from first --to last`` does once it exists)."""
     results = {}
     for day in days_between(first, last):
-        results[day] = dg.materialize(TREND_RUN, partition_key=day.isoformat(), resources=resources, raise_on_error=False)
+        results[day] = dg.materialize(
+            TREND_RUN, partition_key=day.isoformat(), resources=resources, raise_on_error=False
+        )
         assert results[day].success, [e.message for e in results[day].all_events if e.is_failure]
     return results
 
@@ -103,8 +105,11 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
     )
     done = subprocess.run(
         [sys.executable, "-m", "spotify_assets.cli", "run", "--from", FIRST.isoformat(), "--to", LAST.isoformat()],
-        env=env, capture_output=True, text=True, timeout=900,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines()[-1].startswith("spotify-assets: 14 of 14 days succeeded"), done.stdout
-    yield History(folder, {}, dagster_home=home, cli_output=done.stdout)
+    return History(folder, {}, dagster_home=home, cli_output=done.stdout)

@@ -21,7 +21,6 @@ import dagster as dg
 import duckdb
 import pytest
 import requests
-from spotify_assets.resources.s3 import S3Connection
 
 from spotify_assets.analytics.fonts import CJK_FAMILIES
 from spotify_assets.analytics.trends import LABEL_SHARE_30D
@@ -30,6 +29,7 @@ from spotify_assets.dashboard import DASHBOARD_KEY
 from spotify_assets.dashboard.serve import dashboard_server, server_url
 from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets_tests.trends.conftest import (
     FIRST,
@@ -69,23 +69,34 @@ def test_the_file_shows_fourteen_days_and_two_drawn_numbers_come_straight_from_t
     monday = LAST - timedelta(days=LAST.weekday())
     with duckdb.connect(history.database, read_only=True) as conn:
         week_albums = {
-            r[0] for r in conn.execute(
-                "SELECT album_id FROM albums WHERE album_type = 'album' AND snapshot_date BETWEEN ? AND ?", [monday, LAST]
+            r[0]
+            for r in conn.execute(
+                "SELECT album_id FROM albums WHERE album_type = 'album' AND snapshot_date BETWEEN ? AND ?",
+                [monday, LAST],
             ).fetchall()
         }
-        last_durations = [r[0] for r in conn.execute("SELECT duration_ms FROM tracks WHERE snapshot_date = ?", [LAST]).fetchall()]
+        last_durations = [
+            r[0] for r in conn.execute("SELECT duration_ms FROM tracks WHERE snapshot_date = ?", [LAST]).fetchall()
+        ]
 
     # 1. albums of type 'album' listed in LAST's week (distinct: an album stays listed for days)
     releases = trace(drawn(page, "releases-per-week"), "album")
-    assert dict(zip(releases["x"], releases["y"]))[monday.isoformat()] == len(week_albums)
+    assert dict(zip(releases["x"], releases["y"], strict=False))[monday.isoformat()] == len(week_albums)
     # 2. the median track duration of LAST, all album types, in minutes
     medians = trace(drawn(page, "track-durations"), "all types")
-    assert dict(zip(medians["x"], medians["y"]))[LAST.isoformat()] == statistics.median(last_durations) / 60_000
+    assert (
+        dict(zip(medians["x"], medians["y"], strict=False))[LAST.isoformat()]
+        == statistics.median(last_durations) / 60_000
+    )
 
     # ... and the trend tables hold those numbers
     trends = trend_contents(history.database)
-    assert {(r["week_start"], r["album_type"]): r["releases"] for r in trends["trend_releases_per_week"]}[(monday, "album")] == len(week_albums)
-    assert {(r["snapshot_date"], r["album_type"]): r["median_s"] for r in trends["trend_track_durations"]}[(LAST, "all")] * 1000 == statistics.median(last_durations)
+    assert {(r["week_start"], r["album_type"]): r["releases"] for r in trends["trend_releases_per_week"]}[
+        (monday, "album")
+    ] == len(week_albums)
+    assert {(r["snapshot_date"], r["album_type"]): r["median_s"] for r in trends["trend_track_durations"]}[
+        (LAST, "all")
+    ] * 1000 == statistics.median(last_durations)
 
 
 def test_every_album_type_trace_is_tagged_for_the_filter_and_top_artists_are_named(history: History) -> None:
@@ -117,12 +128,18 @@ def test_development_mode_data_gets_a_note_instead_of_an_empty_label_chart(tmp_p
     page = (tmp_path / "lake" / DASHBOARD_KEY).read_text(encoding="utf-8")
     assert 'id="label-share-note"' in page and "Development-Mode" in page
     assert not re.search(r'Plotly\.newPlot\(\s*"label-share"', page), "no empty label chart"
-    [event] = [e for e in results[LAST].get_asset_materialization_events() if e.asset_key == dg.AssetKey("trends_dashboard")]
+    [event] = [
+        e for e in results[LAST].get_asset_materialization_events() if e.asset_key == dg.AssetKey("trends_dashboard")
+    ]
     assert "Development-Mode" in event.step_materialization_data.materialization.metadata["label_note"].value
 
 
-def test_on_s3_the_dashboard_is_one_text_html_object_with_the_same_bytes(history: History, s3_endpoint: str, s3_bucket: str) -> None:
-    lake = LakeResource(s3_bucket=s3_bucket, s3_prefix="site", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1"))
+def test_on_s3_the_dashboard_is_one_text_html_object_with_the_same_bytes(
+    history: History, s3_endpoint: str, s3_bucket: str
+) -> None:
+    lake = LakeResource(
+        s3_bucket=s3_bucket, s3_prefix="site", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1")
+    )
     resources = {"warehouse": WarehouseResource(database=history.database), "lake": lake}
 
     result = dg.materialize([trends_dashboard], partition_key=LAST.isoformat(), resources=resources)

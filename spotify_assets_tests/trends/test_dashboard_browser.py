@@ -22,7 +22,15 @@ from spotify_assets_tests.trends.conftest import FIRST, LAST, History, trend_con
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-CHARTS = ("releases-per-week", "artists-per-day", "track-durations", "explicit-share", "album-sizes", "top-artists", "label-share")
+CHARTS = (
+    "releases-per-week",
+    "artists-per-day",
+    "track-durations",
+    "explicit-share",
+    "album-sizes",
+    "top-artists",
+    "label-share",
+)
 ALL_DRAWN = """() => Array.from(document.querySelectorAll('.chart .plotly-graph-div'))
     .every(gd => gd._fullLayout && gd.querySelector('.main-svg'))"""
 DRAWN_MARKS = "gd => gd.querySelectorAll('g.point path, path.js-line').length"
@@ -85,7 +93,9 @@ def test_hovering_a_bar_shows_its_tooltip(page: Any, history: History) -> None:
 
 
 def test_non_ascii_artist_names_are_in_the_dom_and_drawn_with_noto_cjk(page: Any, history: History) -> None:
-    names = [r["artist_name"] for r in trend_contents(history.database)["trend_top_artists_30d"] if r["as_of_date"] == LAST]
+    names = [
+        r["artist_name"] for r in trend_contents(history.database)["trend_top_artists_30d"] if r["as_of_date"] == LAST
+    ]
     ticks = page.eval_on_selector_all("#top-artists .ytick text", "texts => texts.map(t => t.textContent)")
     assert sorted(ticks) == sorted(names)  # DOM order is the axis order (reversed: #1 on top)
     cjk = [name for name in ticks if scripts_of(name) & {"HANGUL", "CJK", "HIRAGANA", "KATAKANA"}]

@@ -116,7 +116,9 @@ def test_the_fallback_list_is_found_by_family_name(cjk_family: str) -> None:
 
 
 def test_loading_the_definitions_imports_neither_matplotlib_nor_plotly() -> None:
-    code = "import sys, spotify_assets.definitions; print(sorted(m for m in ('matplotlib', 'plotly') if m in sys.modules))"
+    code = (
+        "import sys, spotify_assets.definitions; print(sorted(m for m in ('matplotlib', 'plotly') if m in sys.modules))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]"
 

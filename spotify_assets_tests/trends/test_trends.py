@@ -7,7 +7,6 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -85,7 +84,10 @@ def expected_durations(database: str) -> dict[tuple[date, str], tuple[int, float
         "SELECT t.snapshot_date, t.duration_ms, a.album_type FROM tracks t "
         "JOIN albums a ON a.snapshot_date = t.snapshot_date AND a.album_id = t.album_id",
     )
-    groups = [*tracks.groupby(["snapshot_date", "album_type"]), *(((d, ALL_TYPES), g) for d, g in tracks.groupby("snapshot_date"))]
+    groups = [
+        *tracks.groupby(["snapshot_date", "album_type"]),
+        *(((d, ALL_TYPES), g) for d, g in tracks.groupby("snapshot_date")),
+    ]
     result = {}
     for (day, album_type), g in groups:
         q1, median, q3 = np.percentile(g.duration_ms.to_numpy(), [25, 50, 75]) / 1000  # linear = quantile_cont
@@ -105,7 +107,9 @@ def expected_explicit(database: str) -> dict[tuple[date, str], tuple[int, int]]:
 
 
 def size_class(total_tracks: int) -> str:
-    return next(name for name, low, high in SIZE_CLASSES if total_tracks >= low and (high is None or total_tracks <= high))
+    return next(
+        name for name, low, high in SIZE_CLASSES if total_tracks >= low and (high is None or total_tracks <= high)
+    )
 
 
 def expected_album_sizes(database: str) -> dict[tuple[date, str, str], int]:
@@ -154,9 +158,15 @@ def test_fourteen_days_give_fourteen_days_of_trends(history: History) -> None:
 def test_trend_tables_equal_pandas_over_the_day_tables(history: History) -> None:
     db = history.database
     trends = trend_contents(db)
-    got_weeks = {(r["week_start"], r["album_type"]): (r["releases"], r["listing_days"]) for r in trends["trend_releases_per_week"]}
+    got_weeks = {
+        (r["week_start"], r["album_type"]): (r["releases"], r["listing_days"])
+        for r in trends["trend_releases_per_week"]
+    }
     assert got_weeks == expected_releases_per_week(db)
-    got_artists = {r["snapshot_date"]: (r["artists"], r["new_artists"], r["returning_artists"]) for r in trends["trend_artists_per_day"]}
+    got_artists = {
+        r["snapshot_date"]: (r["artists"], r["new_artists"], r["returning_artists"])
+        for r in trends["trend_artists_per_day"]
+    }
     assert got_artists == expected_artists_per_day(db)
     assert got_artists[FIRST][1] == got_artists[FIRST][0], "on the first day of the history every artist is new"
     durations = expected_durations(db)
@@ -170,12 +180,15 @@ def test_trend_tables_equal_pandas_over_the_day_tables(history: History) -> None
     for key, (tracks, explicit) in expected_explicit(db).items():
         assert (got_explicit[key]["tracks"], got_explicit[key]["explicit_tracks"]) == (tracks, explicit), key
         assert got_explicit[key]["explicit_share"] == pytest.approx(explicit / tracks)
-    got_sizes = {(r["snapshot_date"], r["album_type"], r["size_class"]): r["albums"] for r in trends["trend_album_sizes"]}
+    got_sizes = {
+        (r["snapshot_date"], r["album_type"], r["size_class"]): r["albums"] for r in trends["trend_album_sizes"]
+    }
     assert got_sizes == expected_album_sizes(db)
     for as_of in (FIRST, LAST):
         got_top = [
             (r["rank"], r["artist_id"], r["artist_name"], r["releases"], r["listing_days"])
-            for r in trends["trend_top_artists_30d"] if r["as_of_date"] == as_of
+            for r in trends["trend_top_artists_30d"]
+            if r["as_of_date"] == as_of
         ]
         assert got_top == expected_top_artists(db, as_of)
         got_labels = [(r["label"], r["albums"]) for r in trends["trend_label_share_30d"] if r["as_of_date"] == as_of]
@@ -206,9 +219,14 @@ def test_a_later_day_extends_the_trend_tables(history: History, tmp_path: Path) 
         run_days(history_resources(emulator, copy.folder), later, later)
 
     after = trend_contents(copy.database)
-    per_day = {"trend_artists_per_day": "snapshot_date", "trend_track_durations": "snapshot_date",
-               "trend_explicit_share": "snapshot_date", "trend_album_sizes": "snapshot_date",
-               "trend_top_artists_30d": "as_of_date", "trend_label_share_30d": "as_of_date"}
+    per_day = {
+        "trend_artists_per_day": "snapshot_date",
+        "trend_track_durations": "snapshot_date",
+        "trend_explicit_share": "snapshot_date",
+        "trend_album_sizes": "snapshot_date",
+        "trend_top_artists_30d": "as_of_date",
+        "trend_label_share_30d": "as_of_date",
+    }
     for table, key in per_day.items():
         assert [r for r in after[table] if r[key] <= LAST] == before[table], f"{table}: earlier days unchanged"
         assert {r[key] for r in after[table] if r[key] > LAST} == {later}, f"{table}: the new day added"

@@ -81,7 +81,9 @@ class TokenCache:
         401 for it a rejection of a valid token rather than a lapse."""
         with self._lock:
             current = self._token
-        return current is not None and current.value == token and self._clock() < current.obtained_at + current.lifetime_s
+        return (
+            current is not None and current.value == token and self._clock() < current.obtained_at + current.lifetime_s
+        )
 
     def invalidate(self, rejected: str) -> None:
         """Forget ``rejected`` after a 401, unless another worker already replaced it: eight workers

@@ -51,4 +51,3 @@ def extra_track_pages(album_id: str, total_tracks: int, first_offset: int = EMBE
 def per_album_first_pages(batch: AlbumsBatch) -> list[TrackPage]:
     """The fallback for a batch the API refuses: page each album's tracks from the start."""
     return [TrackPage(album.id, 0) for album in batch.albums]
-

@@ -196,7 +196,9 @@ class SpotifyClient:
         except SpotifyForbiddenError:
             if not self._albums_batch_forbidden.is_set():
                 self._albums_batch_forbidden.set()
-                self._log.warning("albums?ids= is forbidden for this app (Development Mode?); paging each album's tracks")
+                self._log.warning(
+                    "albums?ids= is forbidden for this app (Development Mode?); paging each album's tracks"
+                )
             return Outcome(None, per_album_first_pages(batch))
         album_ids, extra_pages = self._read_batch(reply)
         returned = set(album_ids)
@@ -240,8 +242,17 @@ class SpotifyClient:
         if reply.status == 404:  # pulled or not in the market: reported, not fatal (see landing)
             message = api_error_message(reply.body) or "HTTP 404"
             gone = UnavailableAlbum(task.album_id, "albums/{id}/tracks", reply.url, reply.status, message)
-            return Outcome(RawPage(kind=ALBUM_UNAVAILABLE, url=reply.url, body=reply.body, album_id=task.album_id,
-                                   offset=task.offset, album_ids=(), unavailable=(gone,)))
+            return Outcome(
+                RawPage(
+                    kind=ALBUM_UNAVAILABLE,
+                    url=reply.url,
+                    body=reply.body,
+                    album_id=task.album_id,
+                    offset=task.offset,
+                    album_ids=(),
+                    unavailable=(gone,),
+                )
+            )
         if not 200 <= reply.status < 300:
             raise error_for_status(reply.status, reply.url, reply.body)
         paging = unwrap_paging(reply.document, None, reply.url)

@@ -22,7 +22,11 @@ from urllib.parse import parse_qs, urlsplit
 
 ID = re.compile(r"[0-9A-Za-z]{22}")
 MARKET = re.compile(r"[A-Z]{2}")
-RELEASE_DATE = {"day": re.compile(r"\d{4}-\d{2}-\d{2}"), "month": re.compile(r"\d{4}-\d{2}"), "year": re.compile(r"\d{4}")}
+RELEASE_DATE = {
+    "day": re.compile(r"\d{4}-\d{2}-\d{2}"),
+    "month": re.compile(r"\d{4}-\d{2}"),
+    "year": re.compile(r"\d{4}"),
+}
 ALBUM_TYPES = frozenset({"album", "single", "compilation", "ep"})  # real bodies say "ep" too (lower case)
 OPEN_SPOTIFY = "https://open.spotify.com"
 SEARCH_REACH = 1000  # search never pages past offset + limit = 1000
@@ -201,7 +205,9 @@ def track(body: _Body) -> None:
     _markets(body)
 
 
-def paging(body: _Body, item: Callable[[_Body], None], *, nullable_items: bool = False, reach: int | None = None) -> None:
+def paging(
+    body: _Body, item: Callable[[_Body], None], *, nullable_items: bool = False, reach: int | None = None
+) -> None:
     """A paging object: its items, and ``href``/``next``/``previous`` absolute and consistent with
     ``offset``, ``limit`` and ``total`` (search pages no further than ``reach``)."""
     for each in body.items("items", nullable_items=nullable_items):
@@ -216,7 +222,9 @@ def paging(body: _Body, item: Callable[[_Body], None], *, nullable_items: bool =
             body.fail("items", f"holds {len(items)} items, more than the limit {limit}")
         expected = max(0, min(limit, total - offset))
         if len(items) != expected and not body.partial:
-            body.fail("items", f"holds {len(items)} items; offset {offset}, limit {limit}, total {total} mean {expected}")
+            body.fail(
+                "items", f"holds {len(items)} items; offset {offset}, limit {limit}, total {total} mean {expected}"
+            )
     _links(body, limit, offset, total, reach)
 
 

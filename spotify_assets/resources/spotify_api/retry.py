@@ -23,9 +23,7 @@ MIN_RETRY_AFTER_S = 0.1  # a "Retry-After: 0" loop must still consume the wait b
 QUOTA_EXCEEDED = "QUOTA_EXCEEDED"
 
 
-def full_jitter_delay(
-    attempt: int, base_s: float, max_s: float, rand: Callable[[], float] = random.random
-) -> float:
+def full_jitter_delay(attempt: int, base_s: float, max_s: float, rand: Callable[[], float] = random.random) -> float:
     """Seconds to wait after the ``attempt``-th failure (1-based): uniform in [0, min(max, base*2^(n-1)))."""
     return rand() * min(max_s, base_s * 2.0 ** (attempt - 1))
 

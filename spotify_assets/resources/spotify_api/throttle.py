@@ -56,7 +56,10 @@ class RateLimitGate:
         """
         if retry_after_s > self.max_wait_s:
             raise SpotifyRateLimitError(
-                retry_after_s, False, url, f"longer than the {self.max_wait_s:g} s allowed for one wait (max_retry_after_s)"
+                retry_after_s,
+                False,
+                url,
+                f"longer than the {self.max_wait_s:g} s allowed for one wait (max_retry_after_s)",
             )
         with self._lock:
             now = self._clock()
