@@ -26,6 +26,7 @@ from spotify_assets.analytics.queries import (
     TOP_ARTISTS_BY_RELEASES,
     TRACK_DURATIONS,
     Analysis,
+    Row,
     format_duration,
 )
 
@@ -34,7 +35,7 @@ DPI = 80
 ALBUM_TYPE_COLORS = {"album": "#1db954", "single": "#535353", "compilation": "#b3b3b3"}
 OTHER_COLOR = "#509bf5"
 
-Rows = Sequence[tuple[Any, ...]]
+Rows = Sequence[Row]
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -88,9 +89,9 @@ def releases_chart(rows: Rows, day: date) -> bytes:
     fig, ax = _figure(RELEASES_PER_DAY.title)
     if not rows:
         return _empty(fig, ax)
-    days = sorted({r[1] for r in rows})
-    types = sorted({r[2] for r in rows}, key=lambda t: (t not in ALBUM_TYPE_COLORS, t))
-    counts = {(r[1], r[2]): r[3] for r in rows}
+    days = sorted({r["listing_date"] for r in rows})
+    types = sorted({r["album_type"] for r in rows}, key=lambda t: (t not in ALBUM_TYPE_COLORS, t))
+    counts = {(r["listing_date"], r["album_type"]): r["releases"] for r in rows}
     labels = [d.strftime("%m-%d") for d in days]
     bottom = [0] * len(days)
     for album_type in types:
@@ -110,8 +111,8 @@ def top_artists_chart(rows: Rows, day: date) -> bytes:
     fig, ax = _figure(f"{TOP_ARTISTS_BY_RELEASES.title} ({day})")
     if not rows:
         return _empty(fig, ax)
-    names = [_shorten(r[3] or r[2]) for r in rows][::-1]
-    releases = [r[4] for r in rows][::-1]
+    names = [_shorten(r["artist_name"] or r["artist_id"]) for r in rows][::-1]
+    releases = [r["releases"] for r in rows][::-1]
     ax.barh(names, releases, color=ALBUM_TYPE_COLORS["album"])
     ax.set_xlabel("releases", fontsize=8)
     ax.xaxis.get_major_locator().set_params(integer=True)
@@ -124,8 +125,8 @@ def durations_chart(rows: Rows, day: date) -> bytes:
     fig, ax = _figure(f"{TRACK_DURATIONS.title} ({day})")
     if not rows:
         return _empty(fig, ax)
-    labels = [format_duration(r[1]) + ("+" if r[2] is None else "") for r in rows]
-    ax.bar(labels, [r[3] for r in rows], color=OTHER_COLOR)
+    labels = [format_duration(r["bucket_start_s"]) + ("+" if r["bucket_end_s"] is None else "") for r in rows]
+    ax.bar(labels, [r["tracks"] for r in rows], color=OTHER_COLOR)
     ax.set_xlabel("duration (m:ss, bucket start)", fontsize=8)
     ax.set_ylabel("tracks", fontsize=8)
     if len(rows) > 12:
@@ -139,8 +140,8 @@ def explicit_chart(rows: Rows, day: date) -> bytes:
     fig, ax = _figure(f"{EXPLICIT_SHARE.title} ({day})")
     if not rows:
         return _empty(fig, ax)
-    labels = [r[1] for r in rows]
-    shares = [100 * r[4] for r in rows]
+    labels = [r["album_type"] for r in rows]
+    shares = [100 * r["explicit_share"] for r in rows]
     bars = ax.bar(labels, shares, color=[ALBUM_TYPE_COLORS.get(t, OTHER_COLOR) for t in labels])
     ax.bar_label(bars, labels=[f"{s:.1f} %" for s in shares], fontsize=8)
     ax.set_ylabel("% explicit", fontsize=8)

@@ -24,6 +24,7 @@ from typing import Any
 
 import duckdb
 
+from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.transform.schema import Column, Table
 from spotify_assets.transform.sql import transaction
 
@@ -188,7 +189,9 @@ EXPLICIT_SHARE = Analysis(
 )
 
 ANALYSES: tuple[Analysis, ...] = (RELEASES_PER_DAY, TOP_ARTISTS_BY_RELEASES, TRACK_DURATIONS, EXPLICIT_SHARE)
-ANALYSES_BY_KEY: dict[str, Analysis] = {a.key: a for a in ANALYSES}
+
+# An analysis row, read by column name (the table's column names), never by position.
+Row = dict[str, Any]
 
 
 def window_start(day: date) -> date:
@@ -201,7 +204,7 @@ def _params(sql: str, day: date) -> dict[str, Any]:
     return {name: value for name, value in params.items() if f"${name}" in sql}
 
 
-def refresh(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> list[tuple[Any, ...]]:
+def refresh(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> list[Row]:
     """Replace ``day``'s rows of the analysis table in one transaction; return them in order."""
     table = analysis.table
     conn.execute(table.create_sql())
@@ -212,33 +215,31 @@ def refresh(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> l
     return rows_for(conn, analysis, day)
 
 
-def rows_for(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> list[tuple[Any, ...]]:
+def rows_for(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> list[Row]:
     """The stored rows of one partition date, in the analysis' natural order."""
     table = analysis.table
-    return conn.execute(
-        f"SELECT * FROM {table.name} WHERE snapshot_date = ? ORDER BY {analysis.order_by}", [day]
-    ).fetchall()
+    return query_dicts(conn, f"SELECT * FROM {table.name} WHERE snapshot_date = ? ORDER BY {analysis.order_by}", [day])
 
 
 # ----- one-line summaries (CLI and the asset's metadata) ----------------------------------------
 
 
-def summarize(analysis: Analysis, rows: Sequence[tuple[Any, ...]], day: date) -> str:
+def summarize(analysis: Analysis, rows: Sequence[Row], day: date) -> str:
     return _SUMMARIES[analysis.key](rows, day)
 
 
-def _releases_summary(rows: Sequence[tuple[Any, ...]], day: date) -> str:
-    today = {album_type: n for _, listed, album_type, n in rows if listed == day}
-    days = len({listed for _, listed, _, _ in rows})
+def _releases_summary(rows: Sequence[Row], day: date) -> str:
+    today = {r["album_type"]: r["releases"] for r in rows if r["listing_date"] == day}
+    days = len({r["listing_date"] for r in rows})
     mix = ", ".join(f"{album_type} {n}" for album_type, n in sorted(today.items()))
     return f"{sum(today.values())} albums listed ({mix or 'none'}); {days} of {RELEASES_WINDOW_DAYS} days in window"
 
 
-def _top_artists_summary(rows: Sequence[tuple[Any, ...]], day: date) -> str:
+def _top_artists_summary(rows: Sequence[Row], day: date) -> str:
     if not rows:
         return "no artists credited"
-    _, _, artist_id, name, releases, tracks = rows[0]
-    return f"#1 {name or artist_id}: {releases} releases, {tracks} tracks"
+    top = rows[0]
+    return f"#1 {top['artist_name'] or top['artist_id']}: {top['releases']} releases, {top['tracks']} tracks"
 
 
 def format_duration(seconds: float) -> str:
@@ -246,20 +247,20 @@ def format_duration(seconds: float) -> str:
     return f"{whole // 60}:{whole % 60:02d}"
 
 
-def _durations_summary(rows: Sequence[tuple[Any, ...]], day: date) -> str:
+def _durations_summary(rows: Sequence[Row], day: date) -> str:
     if not rows:
         return "no tracks"
-    total = sum(r[3] for r in rows)
-    top = max(rows, key=lambda r: (r[3], -r[1]))
-    end = format_duration(top[2]) if top[2] is not None else "+"
-    return f"{total} tracks, most in {format_duration(top[1])}-{end} ({top[3]})"
+    total = sum(r["tracks"] for r in rows)
+    top = max(rows, key=lambda r: (r["tracks"], -r["bucket_start_s"]))
+    end = format_duration(top["bucket_end_s"]) if top["bucket_end_s"] is not None else "+"
+    return f"{total} tracks, most in {format_duration(top['bucket_start_s'])}-{end} ({top['tracks']})"
 
 
-def _explicit_summary(rows: Sequence[tuple[Any, ...]], day: date) -> str:
-    overall = next((r for r in rows if r[1] == "all"), None)
+def _explicit_summary(rows: Sequence[Row], day: date) -> str:
+    overall = next((r for r in rows if r["album_type"] == "all"), None)
     if overall is None:
         return "no tracks"
-    return f"{overall[3]} of {overall[2]} tracks explicit ({overall[4]:.1%})"
+    return f"{overall['explicit_tracks']} of {overall['tracks']} tracks explicit ({overall['explicit_share']:.1%})"
 
 
 _SUMMARIES = {
@@ -272,12 +273,14 @@ _SUMMARIES = {
 
 def duration_stats(conn: duckdb.DuckDBPyConnection, day: date) -> dict[str, float | int | None]:
     """Count, min, median, mean, 90th percentile and max of the day's track durations (seconds)."""
-    row = conn.execute(
+    [stats] = query_dicts(
+        conn,
         """
-        SELECT count(*), min(duration_ms) / 1000, median(duration_ms) / 1000, avg(duration_ms) / 1000,
-               quantile_cont(duration_ms, 0.9) / 1000, max(duration_ms) / 1000
+        SELECT count(*) AS tracks, min(duration_ms) / 1000 AS min_s, median(duration_ms) / 1000 AS median_s,
+               avg(duration_ms) / 1000 AS mean_s, quantile_cont(duration_ms, 0.9) / 1000 AS p90_s,
+               max(duration_ms) / 1000 AS max_s
         FROM tracks WHERE snapshot_date = ?
         """,
         [day],
-    ).fetchall()[0]
-    return dict(zip(("tracks", "min_s", "median_s", "mean_s", "p90_s", "max_s"), row, strict=True))
+    )
+    return stats

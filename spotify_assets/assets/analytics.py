@@ -21,7 +21,16 @@ import dagster as dg
 import duckdb
 
 from spotify_assets.analytics.charts import chart_markdown, chart_png
-from spotify_assets.analytics.queries import ANALYSES, TRACK_DURATIONS, Analysis, duration_stats, refresh, summarize
+from spotify_assets.analytics.queries import (
+    ANALYSES,
+    TRACK_DURATIONS,
+    Analysis,
+    Row,
+    duration_stats,
+    refresh,
+    summarize,
+)
+from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.metadata import markdown_table, table_schema
 from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -52,6 +61,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
             with warehouse.get_connection() as conn:
                 rows = refresh(conn, analysis, day)
                 extra = _stats_metadata(conn, analysis, day)
+                [total] = query_dicts(conn, f"SELECT count(*) AS n FROM {table.name}")
             png = chart_png(analysis, rows, day)
             summary = summarize(analysis, rows, day)
             context.log.info("%s for %s: %s (chart %d bytes)", table.name, day, summary, len(png))
@@ -60,7 +70,9 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
                 "chart": dg.MetadataValue.md(chart_markdown(png, analysis.title)),
                 "chart_bytes": len(png),
                 "preview": dg.MetadataValue.md(_preview(table.column_names, rows)),
-                "dagster/row_count": len(rows),
+                # The day's rows (this partition) and the whole table's, as Dagster defines them.
+                "dagster/partition_row_count": len(rows),
+                "dagster/row_count": total["n"],
                 "dagster/column_schema": table_schema(table),
                 "dagster/table_name": table.name,
                 "database": warehouse.database,
@@ -72,8 +84,8 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
     return _analytics
 
 
-def _preview(columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> str:
-    return markdown_table(columns, [[_format(v) for v in row] for row in rows])
+def _preview(columns: Sequence[str], rows: Sequence[Row]) -> str:
+    return markdown_table(columns, [[_format(row[column]) for column in columns] for row in rows])
 
 
 def _stats_metadata(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> dict[str, float | int]:

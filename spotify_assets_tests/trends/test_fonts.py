@@ -23,7 +23,17 @@ from spotify_assets.analytics.fonts import BASE_FAMILY, CJK_FAMILIES, installed_
 DAY = date(2026, 11, 21)
 # (snapshot_date, rank, artist_id, artist_name, releases, tracks), as analytics_top_artists holds them
 NAMES = ["방탄소년단", "아이유", "宇多田ヒカル", "東京事変", "周杰倫", "王菲", "Björk", "Кино", "Θάνος", "فيروز"]
-ROWS = [(DAY, i + 1, f"id{i}", name, 10 - i, 20 - i) for i, name in enumerate(NAMES)]
+ROWS = [
+    {
+        "snapshot_date": DAY,
+        "rank": i + 1,
+        "artist_id": f"id{i}",
+        "artist_name": name,
+        "releases": 10 - i,
+        "tracks": 20 - i,
+    }
+    for i, name in enumerate(NAMES)
+]
 
 
 @pytest.fixture(scope="module")
