@@ -196,9 +196,8 @@ def dagster_day(a: dict[str, Any]) -> dict[str, Any]:
 
     import dagster as dg
 
-    from spotify_assets.assets.raw import raw_new_releases
+    from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
     from spotify_assets.assets.tables import spotify_tables
-    from spotify_assets.assets.tracks import raw_album_tracks
     from spotify_assets.checks.table_checks import table_quality_checks
     from spotify_assets.resources.spotify import EmulatorSpotifyResource
     from spotify_assets.resources.storage import RawStorageResource

@@ -7,9 +7,8 @@ import dagster as dg
 from spotify_assets.alerting.sensor import daily_snapshot_failure_alert
 from spotify_assets.assets.analytics import analytics_assets
 from spotify_assets.assets.lake import lake_export
-from spotify_assets.assets.raw import raw_new_releases
+from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
-from spotify_assets.assets.tracks import raw_album_tracks
 from spotify_assets.assets.trends import trend_assets
 from spotify_assets.batches import split_failed_batches
 from spotify_assets.checks.freshness import partition_freshness_checks, partition_freshness_sensor

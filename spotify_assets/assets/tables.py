@@ -8,8 +8,7 @@ from typing import Any
 import dagster as dg
 import duckdb
 
-from spotify_assets.assets.raw import raw_new_releases
-from spotify_assets.assets.tracks import raw_album_tracks
+from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
 from spotify_assets.checks.freshness import FRESHNESS_POLICY
 from spotify_assets.landing import SnapshotKeys, snapshot_keys
 from spotify_assets.metadata import markdown_table, table_schema

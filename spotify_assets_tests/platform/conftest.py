@@ -10,9 +10,8 @@ import dagster as dg
 import duckdb
 import pytest
 
-from spotify_assets.assets.raw import raw_new_releases
+from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
-from spotify_assets.assets.tracks import raw_album_tracks
 from spotify_assets.checks.table_checks import table_quality_checks
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
