@@ -219,7 +219,8 @@ def main() -> None:
     p.add_argument("--rate-limit-sizes", default="2000,10000")
     p.add_argument("--flatten-tracks", type=int, default=1_000_000)
     p.add_argument("--dashboard-days", default="14,365", help="history lengths (days) for the dashboard section")
-    p.add_argument("--skip", default="", help="sections to skip: extraction,ratelimit,flatten,dagster,dashboard")
+    p.add_argument("--skip", default="", help="sections to skip: extraction,ratelimit,flatten,dagster,dashboard,uipath")
+    p.add_argument("--only", default="", help="run only these sections (same names as --skip), e.g. --only uipath")
     p.add_argument("--out", default=str(HERE / "results" / "latest"))
     p.add_argument("--timeout", type=float, default=TIMEOUT_S, help="kill a contender after this many seconds")
     p.add_argument("--mem-cap-gib", type=float, default=MEM_CAP_GIB, help="kill a contender above this RSS")
@@ -234,6 +235,8 @@ def main() -> None:
     LIMITS.update(timeout_s=args.timeout, mem_cap_gib=args.mem_cap_gib)
     started = time.perf_counter()
     skip = set(filter(None, args.skip.split(",")))
+    if args.only:
+        skip |= {"extraction", "ratelimit", "flatten", "dagster", "dashboard", "uipath"} - set(args.only.split(","))
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.peer_max_n is None:
         args.peer_max_n = max(sizes, default=0)
@@ -278,6 +281,16 @@ def main() -> None:
 
         days = [int(d) for d in args.dashboard_days.split(",") if d]
         results["dashboard"], lines = dashboard_bench.section(days, log, **LIMITS)
+        md += lines
+    if "uipath" not in skip:
+        import ui_path
+
+        def bare() -> dict:
+            ours = next((r for r in results.get("extraction", []) if r.get("contender") == "ours" and r.get("n") == 100
+                         and "wall_s" in r), None)
+            return ours or measure("ours", 100)
+
+        results["ui_path"], lines = ui_path.section(log, bare)
         md += lines
     results["total_s"] = time.perf_counter() - started
     md.append(f"Total benchmark time: {results['total_s']:.0f} s.")

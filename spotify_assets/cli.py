@@ -1,8 +1,12 @@
-"""``spotify-assets run``: materialize one day end to end and print what was built.
+"""``spotify-assets run``: materialize one day (or a range of days) end to end and print what was built.
 
 Runs the same job the schedule runs (``daily_snapshot_job``: raw, tables and their checks,
 analytics, lake export) in-process, against whatever the environment configures — by default the
 embedded emulator, local raw files, a local DuckDB and a local Parquet lake.
+
+``--from``/``--to`` is a backfill from the terminal: each day of the range is its own run of the
+job, one after the other in this one process (so a bad day fails alone, as in the UI), with a
+summary line per day, a total, and a non-zero exit status naming the days that failed.
 """
 
 from __future__ import annotations
@@ -10,12 +14,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
-from datetime import date, datetime, timezone
+import time
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
 
+from spotify_assets.accepted_warnings import ignore_accepted_warnings
 from spotify_assets.analytics.queries import ANALYSES
 from spotify_assets.emulator import Catalog
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
@@ -64,28 +69,39 @@ def materialization_value(result: dg.ExecuteInProcessResult, asset: str, key: st
     return found
 
 
-def run(day: date) -> int:
+def _load_defs() -> dg.Definitions | None:
     from spotify_assets.settings import SettingsError
 
-    # Dagster flags the preview/beta APIs we use on purpose (partitioned asset checks; column-schema
-    # change checks); the terminal summary is not the place for that. Anything else still shows.
-    warnings.filterwarnings("ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning)
-    warnings.filterwarnings("ignore", message="Function `build_column_schema_change_checks`", category=dg.BetaWarning)
+    # Dagster flags the preview/beta APIs we use on purpose; the terminal summary is not the place
+    # for that. Anything else still shows.
+    ignore_accepted_warnings()
     try:
         from spotify_assets.definitions import defs
     except SettingsError as exc:
         print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
-        return 2
+        return None
+    return defs
 
+
+def _check_outcomes(result: dg.ExecuteInProcessResult) -> tuple[int, list[str], list[str]]:
+    """(checks evaluated, failed ERROR checks, failed WARN checks with what they said)."""
+    checks = result.get_asset_check_evaluations()
+    failed = sorted(f"{c.asset_key.to_user_string()}.{c.check_name}" for c in checks if not c.passed and not _warning(c))
+    # A WARN check (e.g. albums Spotify pulled) reports without failing the run: shown apart.
+    warned = [f"{c.asset_key.to_user_string()}.{c.check_name}: {c.description}" for c in checks if not c.passed and _warning(c)]
+    return len(checks), failed, warned
+
+
+def run(day: date) -> int:
+    defs = _load_defs()
+    if defs is None:
+        return 2
     job = defs.resolve_job_def("daily_snapshot_job")
     with _instance() as instance:
         result = job.execute_in_process(
             partition_key=day.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
         )
-    checks = result.get_asset_check_evaluations()
-    failed = sorted(f"{c.asset_key.to_user_string()}.{c.check_name}" for c in checks if not c.passed and not _warning(c))
-    # A WARN check (e.g. albums Spotify pulled) reports without failing the run: shown apart.
-    warned = [f"{c.asset_key.to_user_string()}.{c.check_name}: {c.description}" for c in checks if not c.passed and _warning(c)]
+    checks, failed, warned = _check_outcomes(result)
     resources = defs.resources
     print(f"spotify-assets: run {result.run_id} for {day}: {'SUCCESS' if result.success else 'FAILURE'}")
     print(f"  source:  {resources['spotify'].backend}")
@@ -112,7 +128,7 @@ def run(day: date) -> int:
         if location:
             print(f"  dashboard: {location}")
             print(f"           {summaries.get('trends_dashboard', '')}")
-    passed = len(checks) - len(failed) - len(warned)
+    passed = checks - len(failed) - len(warned)
     print(f"  checks:  {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     for warning in warned:
         print(f"  warning: {warning}")
@@ -153,18 +169,89 @@ def dashboard(port: int) -> int:
     return 0
 
 
+def failure_reason(result: dg.ExecuteInProcessResult) -> str:
+    """The first failed step and the error that failed it (not Dagster's wrapper), on one line."""
+    for event in result.all_events:
+        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
+            error = event.step_failure_data.error
+            while error.cause is not None:
+                error = error.cause
+            message = error.message.strip().splitlines()
+            return f"{event.step_key}: {message[0] if message else 'failed'}"
+    return "failed"
+
+
+def run_range(first: date, last: date) -> int:
+    """Each day of ``first..last`` as its own run, in order, in this process; a line per day, a total."""
+    defs = _load_defs()
+    if defs is None:
+        return 2
+    job = defs.resolve_job_def("daily_snapshot_job")
+    days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+    from spotify_assets.partitions import daily_partitions
+
+    partitions = daily_partitions.get_partition_keys()
+    if first.isoformat() not in partitions or last.isoformat() not in partitions:
+        print(f"spotify-assets: {first}..{last} is not within the daily partitions {partitions[0]}..{partitions[-1]} "
+              "(SPOTIFY_ASSETS_START_DATE sets the first; the last is today UTC)", file=sys.stderr)
+        return 2
+    resources = defs.resources
+    print(f"spotify-assets: {len(days)} days {first}..{last} from {resources['spotify'].backend} into {resources['warehouse'].database}")
+    failed_days: list[date] = []
+    dashboard_location: str | None = None
+    started = time.perf_counter()
+    with _instance() as instance:
+        for day in days:
+            day_started = time.perf_counter()
+            result = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
+            )
+            checks, failed, warned = _check_outcomes(result)
+            took = time.perf_counter() - day_started
+            if result.success:
+                with resources["warehouse"].get_connection() as conn:
+                    counts = row_counts(conn, day)
+                rows = ", ".join(f"{table} {count}" for table, count in counts.items())
+                print(f"  {day}  SUCCESS  {took:5.1f} s  {rows}; checks {checks - len(failed) - len(warned)}/{checks} passed")
+                for warning in warned:
+                    print(f"  {day}  warning: {warning}")
+                dashboard_location = materialization_value(result, "trends_dashboard", "location") or dashboard_location
+            else:
+                failed_days.append(day)
+                why = f"checks failed: {', '.join(failed)}" if failed else failure_reason(result)
+                print(f"  {day}  FAILURE  {took:5.1f} s  run {result.run_id}: {why}")
+    total = time.perf_counter() - started
+    print(
+        f"spotify-assets: {len(days) - len(failed_days)} of {len(days)} days succeeded in {total:.1f} s"
+        + (f"; failed: {', '.join(d.isoformat() for d in failed_days)}" if failed_days else "")
+    )
+    if dashboard_location:
+        print(f"dashboard: {dashboard_location}")
+    return 1 if failed_days else 0
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="spotify-assets", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    run_parser = commands.add_parser("run", help="materialize one day's partition and print the tables")
+    run_parser = commands.add_parser("run", help="materialize one day's partition (or a range of days) and print the tables")
     run_parser.add_argument("--date", type=date.fromisoformat, default=None, help="partition (YYYY-MM-DD), default today UTC")
+    run_parser.add_argument("--from", dest="first", type=date.fromisoformat, default=None, help="first day of a range (YYYY-MM-DD)")
+    run_parser.add_argument("--to", dest="last", type=date.fromisoformat, default=None, help="last day of a range, included (YYYY-MM-DD)")
     dashboard_parser = commands.add_parser("dashboard", help="print where the trends dashboard is and serve it on 127.0.0.1")
     dashboard_parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
     args = parser.parse_args(argv)
     if args.command == "dashboard":
         sys.exit(dashboard(args.port))
+    if args.date is not None and (args.first is not None or args.last is not None):
+        parser.error("--date and --from/--to exclude each other: give one day, or a range")
+    if (args.first is None) != (args.last is None):
+        parser.error("a range needs both --from and --to (YYYY-MM-DD)")
+    if args.first is not None and args.first > args.last:
+        parser.error(f"--from {args.first} is after --to {args.last}")
     configure_process()
-    sys.exit(run(args.date or _today_utc()))
+    if args.first is None:
+        sys.exit(run(args.date or _today_utc()))
+    sys.exit(run_range(args.first, args.last))
 
 
 if __name__ == "__main__":

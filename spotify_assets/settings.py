@@ -15,12 +15,12 @@ from typing import Any, get_args
 
 # Dagster's own validator, so what passes here is exactly what ScheduleDefinition accepts.
 from dagster._utils.schedules import is_valid_cron_string
-from dagster_aws.s3 import S3Resource
 
 from spotify_assets.configuration import SettingsError
 from spotify_assets.resources.alerts import AlertWebhookResource
 from spotify_assets.resources.env import from_env
 from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -48,8 +48,8 @@ def data_dir(env: Mapping[str, str] = os.environ) -> Path:
     return Path(_text(env, "SPOTIFY_ASSETS_DATA_DIR", "data"))
 
 
-def _s3(env: Mapping[str, str]) -> S3Resource:
-    return S3Resource(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
+def _s3(env: Mapping[str, str]) -> S3Connection:
+    return S3Connection(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
 
 
 def raw_storage_from_env(env: Mapping[str, str] = os.environ) -> RawStorageResource:

@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 Rows = Sequence[tuple[Any, ...]]
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 
 def with_fonts(draw: Callable[[Rows, date], bytes]) -> Callable[[Rows, date], bytes]:
     """Run ``draw`` with the CJK-capable font fallback list (text objects read it when created)."""
@@ -54,6 +57,8 @@ def with_fonts(draw: Callable[[Rows, date], bytes]) -> Callable[[Rows, date], by
 
 
 def _figure(title: str) -> tuple[Figure, Any]:
+    # matplotlib (~0.35 s to import) loads with the first chart, not with the code location:
+    # every Dagster process imports the definitions, few of them draw.
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

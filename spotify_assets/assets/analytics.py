@@ -22,7 +22,7 @@ import duckdb
 from spotify_assets.analytics.charts import chart_markdown, chart_png
 from spotify_assets.analytics.queries import ANALYSES, TRACK_DURATIONS, Analysis, duration_stats, refresh, summarize
 from spotify_assets.metadata import markdown_table, table_schema
-from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.resources.warehouse import WarehouseResource
 
 GROUP = "analytics"
@@ -39,6 +39,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         name=table.name,
         deps=[dg.AssetKey(source) for source in analysis.sources],
         partitions_def=daily_partitions,
+        backfill_policy=daily_backfill_policy,
         group_name=GROUP,
         kinds={"duckdb"},
         pool="duckdb",
@@ -46,15 +47,14 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
     )
     def _analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
-        day = partition_date(context)
-        with warehouse.get_connection() as conn:
-            rows = refresh(conn, analysis, day)
-            extra = _stats_metadata(conn, analysis, day)
-        png = chart_png(analysis, rows, day)
-        summary = summarize(analysis, rows, day)
-        context.log.info("%s for %s: %s (chart %d bytes)", table.name, day, summary, len(png))
-        return dg.MaterializeResult(
-            metadata={
+        for day in partition_dates(context):
+            with warehouse.get_connection() as conn:
+                rows = refresh(conn, analysis, day)
+                extra = _stats_metadata(conn, analysis, day)
+            png = chart_png(analysis, rows, day)
+            summary = summarize(analysis, rows, day)
+            context.log.info("%s for %s: %s (chart %d bytes)", table.name, day, summary, len(png))
+            metadata = {
                 "summary": summary,
                 "chart": dg.MetadataValue.md(chart_markdown(png, analysis.title)),
                 "chart_bytes": len(png),
@@ -65,7 +65,8 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
                 "database": warehouse.database,
                 **extra,
             }
-        )
+            context.add_asset_metadata(metadata, partition_key=day.isoformat())
+        return dg.MaterializeResult()
 
     return _analytics
 

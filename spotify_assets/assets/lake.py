@@ -5,12 +5,15 @@ warehouse lock; publishing (a rename locally, uploads to S3) happens after the l
 Rerunning a day overwrites the same keys with byte-identical files: nothing is duplicated.
 """
 
+from datetime import date
+
 import dagster as dg
 
 from spotify_assets.lake.export import write_day
 from spotify_assets.metadata import markdown_table
-from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.resources.lake import LakeResource
+from spotify_assets.resources.object_store import ObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.schema import TABLES
 
@@ -18,6 +21,7 @@ from spotify_assets.transform.schema import TABLES
 @dg.asset(
     deps=[dg.AssetKey(table.name) for table in TABLES],
     partitions_def=daily_partitions,
+    backfill_policy=daily_backfill_policy,
     group_name="lake",
     kinds={"parquet"},
     pool="duckdb",
@@ -27,9 +31,14 @@ from spotify_assets.transform.schema import TABLES
     ),
 )
 def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource) -> dg.MaterializeResult:
-    day = partition_date(context)
     store = lake.get_store()
     store.check_writable()
+    for day in partition_dates(context):
+        context.add_asset_metadata(_export_day(context, warehouse, store, day), partition_key=day.isoformat())
+    return dg.MaterializeResult()
+
+
+def _export_day(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: ObjectStore, day: date) -> dict:
     with store.staging() as staging:
         with warehouse.get_connection() as conn:
             files = write_day(conn, day, staging)
@@ -37,14 +46,12 @@ def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     total = sum(f.bytes for f in files)
     summary = f"{len(files)} Parquet files, {total / 1024:.1f} KB for date={day}"
     context.log.info("lake for %s: %s at %s", day, summary, store.uri())
-    return dg.MaterializeResult(
-        metadata={
-            "summary": summary,
-            "location": dg.MetadataValue.url(store.uri()),
-            "files": dg.MetadataValue.md(
-                markdown_table(["table", "rows", "bytes", "uri"], [(f.table, f.rows, f.bytes, uris[f.key]) for f in files])
-            ),
-            "bytes": total,
-            **{f"rows_{f.table}": f.rows for f in files},
-        }
-    )
+    return {
+        "summary": summary,
+        "location": dg.MetadataValue.url(store.uri()),
+        "files": dg.MetadataValue.md(
+            markdown_table(["table", "rows", "bytes", "uri"], [(f.table, f.rows, f.bytes, uris[f.key]) for f in files])
+        ),
+        "bytes": total,
+        **{f"rows_{f.table}": f.rows for f in files},
+    }

@@ -5,10 +5,10 @@ from datetime import date
 import dagster as dg
 
 from spotify_assets.landing import counts_since, land_new_releases, read_release_manifest
-from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.raw_layout import NEW_RELEASES, partition_prefix
 from spotify_assets.resources.spotify import SpotifyResource
-from spotify_assets.resources.storage import RawStorageResource
+from spotify_assets.resources.storage import RawStorageResource, RawStore
 from spotify_assets.resources.warehouse import WarehouseResource
 
 
@@ -29,6 +29,7 @@ def snapshot_unavailable(what: str, day: date, served: date, source: str, locati
 
 @dg.asset(
     partitions_def=daily_partitions,
+    backfill_policy=daily_backfill_policy,
     group_name="raw",
     kinds={"json", "spotify"},
     description="The day's new-release listing, each API page landed unchanged under raw/new_releases/date=YYYY-MM-DD/.",
@@ -39,12 +40,17 @@ def raw_new_releases(
     raw_storage: RawStorageResource,
     warehouse: WarehouseResource,
 ) -> dg.MaterializeResult:
-    day = partition_date(context)
     store = raw_storage.get_store()
-    # Where the day will be written is checked before the API is called: a bad raw folder, bucket
+    # Where the days will be written is checked before the API is called: a bad raw folder, bucket
     # or DuckDB path fails in seconds with its name, not after the whole day has been fetched.
     store.check_writable()
     warehouse.check_usable()
+    for day in partition_dates(context):
+        context.add_asset_metadata(_land_day(context, spotify, store, day), partition_key=day.isoformat())
+    return dg.MaterializeResult()
+
+
+def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict:
     served = spotify.select_snapshot_day(day)
     if served == day:
         client = spotify.get_client()
@@ -59,14 +65,12 @@ def raw_new_releases(
             raise snapshot_unavailable("new-releases", day, served, spotify.source, location)
         rebuilt, requests = True, {}
     context.log.info("new releases for %s: %d albums in %d pages (%s)", day, manifest.album_count, len(manifest.pages), manifest.endpoint)
-    return dg.MaterializeResult(
-        metadata={
-            "album_count": manifest.album_count,
-            "pages": len(manifest.pages),
-            "endpoint": manifest.endpoint,
-            "source": manifest.source,
-            "rebuilt_from_raw": rebuilt,
-            "location": dg.MetadataValue.url(store.uri(partition_prefix(NEW_RELEASES, day))),
-            **{f"api_{name}": count for name, count in requests.items()},
-        }
-    )
+    return {
+        "album_count": manifest.album_count,
+        "pages": len(manifest.pages),
+        "endpoint": manifest.endpoint,
+        "source": manifest.source,
+        "rebuilt_from_raw": rebuilt,
+        "location": dg.MetadataValue.url(store.uri(partition_prefix(NEW_RELEASES, day))),
+        **{f"api_{name}": count for name, count in requests.items()},
+    }

@@ -1,5 +1,6 @@
 """Raw layer: every album's tracks for the day, landed unchanged; albums landed before are reused."""
 
+from datetime import date
 
 import dagster as dg
 
@@ -12,15 +13,16 @@ from spotify_assets.landing import (
     read_tracks_manifest,
     release_albums,
 )
-from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.raw_layout import ALBUM_TRACKS, partition_prefix
 from spotify_assets.resources.spotify import SpotifyResource
-from spotify_assets.resources.storage import RawStorageResource
+from spotify_assets.resources.storage import RawStorageResource, RawStore
 
 
 @dg.asset(
     deps=[raw_new_releases],
     partitions_def=daily_partitions,
+    backfill_policy=daily_backfill_policy,
     group_name="raw",
     kinds={"json", "spotify"},
     description=(
@@ -32,8 +34,13 @@ from spotify_assets.resources.storage import RawStorageResource
 def raw_album_tracks(
     context: dg.AssetExecutionContext, spotify: SpotifyResource, raw_storage: RawStorageResource
 ) -> dg.MaterializeResult:
-    day = partition_date(context)
     store = raw_storage.get_store()
+    for day in partition_dates(context):
+        context.add_asset_metadata(_land_day(context, spotify, store, day), partition_key=day.isoformat())
+    return dg.MaterializeResult()
+
+
+def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict:
     releases = read_release_manifest(store, day)
     if releases is None:
         raise dg.Failure(f"raw_new_releases has no committed snapshot for {day}; materialize it first")
@@ -41,6 +48,7 @@ def raw_album_tracks(
     if served == day:
         client = spotify.get_client()
         before = client.stats()
+        # Within a batch, the previous day was landed just before: its albums are reused here too.
         previous = latest_tracks_manifest_before(store, day)
         known = previous.albums if previous else {}
         albums = release_albums(store, releases)
@@ -60,15 +68,13 @@ def raw_album_tracks(
         "tracks for %s: %d albums fetched, %d reused, %d unavailable",
         day, fetched, len(manifest.albums) - fetched, len(manifest.unavailable),
     )
-    return dg.MaterializeResult(
-        metadata={
-            "album_count": len(manifest.albums),
-            "albums_fetched": fetched,
-            "albums_reused": len(manifest.albums) - fetched,
-            "albums_unavailable": len(manifest.unavailable),
-            "raw_objects": len(manifest.all_keys()),
-            "source": manifest.source,
-            "location": dg.MetadataValue.url(store.uri(partition_prefix(ALBUM_TRACKS, day))),
-            **{f"api_{name}": count for name, count in requests.items()},
-        }
-    )
+    return {
+        "album_count": len(manifest.albums),
+        "albums_fetched": fetched,
+        "albums_reused": len(manifest.albums) - fetched,
+        "albums_unavailable": len(manifest.unavailable),
+        "raw_objects": len(manifest.all_keys()),
+        "source": manifest.source,
+        "location": dg.MetadataValue.url(store.uri(partition_prefix(ALBUM_TRACKS, day))),
+        **{f"api_{name}": count for name, count in requests.items()},
+    }

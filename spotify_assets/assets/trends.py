@@ -22,7 +22,7 @@ from spotify_assets.analytics.trends import SOURCES, TRENDS, Refreshed, refresh_
 from spotify_assets.dashboard import DASHBOARD_KEY, make_dashboard
 from spotify_assets.dashboard.data import load_dashboard_data
 from spotify_assets.metadata import table_schema
-from spotify_assets.partitions import daily_partitions
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -42,18 +42,24 @@ TREND_SPECS = [
 ]
 
 
-def partition_days(context: dg.AssetExecutionContext) -> list[date]:
-    """Every day the run covers: one for a daily run, all of them for a run over a range."""
-    return [date.fromisoformat(key) for key in context.partition_keys]
-
-
-@dg.multi_asset(specs=TREND_SPECS, partitions_def=daily_partitions, pool="duckdb", name="trend_tables")
+# can_subset=True for the same Dagster 1.13.27 backfill bug as spotify_tables (see assets/tables.py);
+# the step still refreshes every trend table together, in one transaction.
+@dg.multi_asset(
+    specs=TREND_SPECS,
+    partitions_def=daily_partitions,
+    backfill_policy=daily_backfill_policy,
+    pool="duckdb",
+    name="trend_tables",
+    can_subset=True,
+)
 def trend_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
-    days = partition_days(context)
+    days = partition_dates(context)
     with warehouse.get_connection() as conn:
         refreshed = refresh_trends(conn, days)
     context.log.info("trends refreshed for %s: %s", _days_label(days), _summary_line(refreshed.values()))
     for result in refreshed.values():
+        if dg.AssetKey(result.trend.table.name) not in context.selected_asset_keys:
+            continue
         yield dg.MaterializeResult(
             asset_key=result.trend.table.name,
             metadata={
@@ -70,6 +76,7 @@ def trend_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 @dg.asset(
     deps=[spec.key for spec in TREND_SPECS],
     partitions_def=daily_partitions,
+    backfill_policy=daily_backfill_policy,
     group_name=GROUP,
     kinds={"html", "plotly"},
     pool="duckdb",

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from spotify_assets.checks.rules import all_rules
-from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.partitions import check_evaluation, daily_partitions, partition_dates
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.schema import TABLES
 
@@ -31,22 +31,24 @@ CHECK_SPECS = [
 @dg.multi_asset_check(specs=CHECK_SPECS, can_subset=True, pool="duckdb")
 def table_quality_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> Iterator[dg.AssetCheckResult]:
-    day = partition_date(context)
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
     selected = context.selected_asset_check_keys
-    with warehouse.get_connection() as conn:
-        for rule in RULES:
-            key = dg.AssetCheckKey(dg.AssetKey(rule.table), rule.name)
-            if key not in selected:
-                continue
-            outcome = rule.rule(conn, day)
-            yield dg.AssetCheckResult(
-                asset_key=rule.table,
+    rules = [r for r in RULES if dg.AssetCheckKey(dg.AssetKey(r.table), r.name) in selected]
+    # Every day of a batch is judged and recorded before a failed blocking result fails the step.
+    for day in partition_dates(context):
+        with warehouse.get_connection() as conn:
+            outcomes = [(rule, rule.rule(conn, day)) for rule in rules]
+        for rule, outcome in outcomes:
+            yield check_evaluation(
+                context,
+                asset_key=dg.AssetKey(rule.table),
                 check_name=rule.name,
+                day=day,
                 passed=outcome.passed,
                 description=outcome.description,
                 metadata=outcome.metadata,
                 severity=dg.AssetCheckSeverity.WARN if rule.warn_only else dg.AssetCheckSeverity.ERROR,
+                blocking=not rule.warn_only,
             )
 
 

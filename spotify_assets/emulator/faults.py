@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass
+from datetime import date
 from enum import Enum
 
 QUOTA_RETRY_AFTER_S = 86_400
@@ -34,6 +35,9 @@ class FaultConfig:
     truncated_body_rate: float = 0.0
     connection_reset_rate: float = 0.0
     expire_token_every: int | None = None
+    # Days the API cannot serve: every /v1 request answers 503 while the clock is on one of them
+    # (a whole day failing, e.g. to show one failed partition among good ones in a backfill).
+    failing_days: tuple[date, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("error_5xx_rate", "truncated_body_rate", "connection_reset_rate"):
@@ -114,11 +118,14 @@ class FaultInjector:
     def latency_s(self) -> float:
         return self._config.latency_ms / 1000.0
 
-    def decide(self, now: float | None = None) -> FaultDecision:
-        """The fate of one /v1 request, in the order a real front end would apply them."""
+    def decide(self, now: float | None = None, today: date | None = None) -> FaultDecision:
+        """The fate of one /v1 request (``today``: the emulator's clock), in the order a real
+        front end would apply them."""
         now = time.monotonic() if now is None else now
         with self._lock:
             config = self._config
+            if today is not None and today in config.failing_days:
+                return FaultDecision(Fault.SERVER_ERROR, status=503)
             if config.quota_exceeded:
                 return FaultDecision(Fault.QUOTA_EXCEEDED, retry_after_s=QUOTA_RETRY_AFTER_S)
             if config.rate_limit_requests is not None:

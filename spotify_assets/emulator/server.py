@@ -239,7 +239,7 @@ class SpotifyEmulator:
         latency_s = self._faults.latency_s()
         if latency_s > 0:
             time.sleep(latency_s)  # in this connection's thread: concurrent requests overlap
-        decision = self._faults.decide()
+        decision = self._faults.decide(today=self.today)
         if decision.fault is Fault.NONE:
             response: ApiResponse | None = self._authorized_call(api, request, match)
             if decision.truncate_at is not None and response.status == 200:

@@ -16,10 +16,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
 from spotify_assets.resources.object_store import LocalObjectStore, ObjectStore, S3ObjectStore, StoreRole
+from spotify_assets.resources.s3 import S3Connection
 
 
 class LakeError(RuntimeError):
@@ -40,7 +40,7 @@ class LakeResource(dg.ConfigurableResource["LakeResource"]):
     local_root: str = Field(default="data/lake", description="Folder for the Parquet lake when no bucket is set")
     s3_bucket: str | None = Field(default=None, description="Bucket for the Parquet lake; enables S3 export")
     s3_prefix: str = Field(default="lake", description="Key prefix inside the bucket")
-    s3: S3Resource = Field(default_factory=S3Resource)
+    s3: S3Connection = Field(default_factory=S3Connection)
 
     @property
     def location(self) -> str:

@@ -275,8 +275,28 @@ class EmulatorSpotifyResource(SpotifyResource):
         allow_inf_nan=False,
         description="Embedded emulator: latency added to every request",
     )
+    failing_days: list[str] = env_field(
+        [],
+        env="SPOTIFY_EMULATOR_FAILING_DAYS",
+        description="Embedded emulator: days (comma-separated YYYY-MM-DD) it answers 503 to every API request",
+    )
 
     _check_urls = field_validator("api_base_url", "token_url")(_absolute_http_url)
+
+    @field_validator("failing_days", mode="before")
+    @classmethod
+    def _split_days(cls, value: object) -> object:
+        """The variable holds 'YYYY-MM-DD,YYYY-MM-DD'; each part must be a date."""
+        if not isinstance(value, str):
+            return value
+        days = [part.strip() for part in value.split(",") if part.strip()]
+        for day in days:
+            try:
+                date.fromisoformat(day)
+            except ValueError:
+                raise ValueError("must be comma-separated dates (YYYY-MM-DD)") from None
+        return days
+
     _emulator: SpotifyEmulator | None = PrivateAttr(default=None)
 
     @property
@@ -299,7 +319,9 @@ class EmulatorSpotifyResource(SpotifyResource):
         defaults = EmulatorConfig()
         config = EmulatorConfig(
             catalog=self.catalog_config(),
-            faults=FaultConfig(latency_ms=self.latency_ms),
+            faults=FaultConfig(
+                latency_ms=self.latency_ms, failing_days=tuple(date.fromisoformat(d) for d in self.failing_days)
+            ),
             dev_mode=self.dev_mode,
             client_id=client_id or defaults.client_id,
             client_secret=client_secret or defaults.client_secret,

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import TypeAlias
 
 import dagster as dg
-from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
 from spotify_assets.resources.object_store import LocalObjectStore, ObjectStore, S3ObjectStore, StoreRole
+from spotify_assets.resources.s3 import S3Connection
 
 
 class RawStorageError(RuntimeError):
@@ -35,7 +35,7 @@ class RawStorageResource(dg.ConfigurableResource["RawStorageResource"]):
     local_root: str = Field(default="data/raw", description="Folder for raw JSON when no bucket is set")
     s3_bucket: str | None = Field(default=None, description="Bucket for raw JSON; enables S3 landing")
     s3_prefix: str = Field(default="raw", description="Key prefix inside the bucket")
-    s3: S3Resource = Field(default_factory=S3Resource)
+    s3: S3Connection = Field(default_factory=S3Connection)
 
     @property
     def location(self) -> str:

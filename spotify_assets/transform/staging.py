@@ -13,7 +13,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
-import pandas as pd
 
 from spotify_assets.transform.raw_files import FILE_KINDS, FileKind
 from spotify_assets.transform.raw_scans import TRACK_FIELDS
@@ -75,15 +74,12 @@ def attached_staging(conn: duckdb.DuckDBPyConnection) -> Iterator[Staging]:
 
 def stage_album_sources(conn: duckdb.DuckDBPyConnection, stg: Staging, sources: Sequence[tuple[str, str]]) -> None:
     """The (file, album id) pairs of the manifest: which files an album may be read from."""
-    frame = f"sources_{uuid.uuid4().hex[:12]}"
-    conn.register(frame, pd.DataFrame(list(sources), columns=["filename", "album_id"]))
-    try:
-        conn.execute(
-            f"CREATE TABLE {stg.sources} AS "
-            f"SELECT filename::VARCHAR AS filename, album_id::VARCHAR AS album_id FROM {frame}"
-        )
-    finally:
-        conn.unregister(frame)
+    # Two list parameters unnested side by side: one statement, and no pandas (0.25 s of import).
+    filenames, album_ids = [s[0] for s in sources], [s[1] for s in sources]
+    conn.execute(
+        f"CREATE TABLE {stg.sources} AS SELECT unnest(?::VARCHAR[]) AS filename, unnest(?::VARCHAR[]) AS album_id",
+        [filenames, album_ids],
+    )
 
 
 def suspect_files(conn: duckdb.DuckDBPyConnection, stg: Staging) -> dict[FileKind, list[str]]:

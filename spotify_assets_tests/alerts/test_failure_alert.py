@@ -12,7 +12,7 @@ from spotify_assets.alerting.message import REDACTED, FailedStep, RunFailure, al
 from spotify_assets.alerting.sensor import daily_snapshot_failure_alert
 from spotify_assets.resources.alerts import AlertDeliveryError, AlertWebhookResource
 from spotify_assets_tests.alerts.conftest import Webhook
-from spotify_assets_tests.e2e.conftest import free_port
+from spotify_assets_tests.dagster_dev import free_port
 
 SECRET = "sEcReT-alert-1b2c3d-do-not-leak"
 TOKEN = "BQ" + "x7Yk2_pQ-9" * 8

@@ -13,7 +13,6 @@ from typing import Any
 import boto3
 import duckdb
 import pytest
-from dagster_aws.s3 import S3Resource
 
 from spotify_assets.assets.lake import lake_export
 from spotify_assets.lake.athena import TYPES, athena_markdown, athena_type, create_table_sql
@@ -23,6 +22,7 @@ from spotify_assets.settings import SettingsError, lake_from_env, resources_from
 from spotify_assets.transform.schema import TABLES, Table
 from spotify_assets_tests.analytics.conftest import Built, materialize, metadata_of
 from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY
+from spotify_assets.resources.s3 import S3Connection
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -129,7 +129,7 @@ def test_rerun_overwrites_the_same_files_byte_for_byte_and_removes_strays(built:
 
 
 def s3_lake(endpoint: str, bucket: str, prefix: str = "exports/lake") -> LakeResource:
-    return LakeResource(s3_bucket=bucket, s3_prefix=prefix, s3=S3Resource(endpoint_url=endpoint, region_name="us-east-1"))
+    return LakeResource(s3_bucket=bucket, s3_prefix=prefix, s3=S3Connection(endpoint_url=endpoint, region_name="us-east-1"))
 
 
 def test_s3_export_lands_under_the_prefix_and_reads_back_identically(

@@ -28,9 +28,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 DAY = "2026-01-15"
 JOB = "daily_snapshot_job"
 RUN_TIMEOUT_S = 180
-# The default executor, as the UI's Materialize button and the schedule get: each step in its own
-# process (the one test that runs them so). {"execution": {"config": {"in_process": {}}}} would
-# cut the run from ~30 s to ~9 s on 2 cores.
+# No run config, as the UI's Materialize button and the schedule launch it: the definitions'
+# executor (in-process, one process per run) applies.
 RUN_CONFIG: dict[str, Any] = {}
 CORE_ASSETS = {"raw_new_releases", "raw_album_tracks", *(t.name for t in TABLES)}
 CHECKED_ASSET = "albums"

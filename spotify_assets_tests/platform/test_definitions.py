@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 import dagster as dg
 import pytest
 
+from spotify_assets.accepted_warnings import ACCEPTED
 from spotify_assets.settings import SettingsError, resources_from_env
 
 
@@ -94,9 +95,21 @@ def test_loading_the_definitions_warns_of_nothing_deprecated_or_superseded() -> 
     lines = done.stdout.splitlines()
     flagged = [line for line in lines if line.split("|")[0] in {"DeprecationWarning", "SupersessionWarning", "PendingDeprecationWarning"}]
     assert flagged == [], "\n".join(flagged)
-    # What is left is the preview/beta APIs we chose (named in pyproject's filterwarnings), nothing else.
-    accepted = ("partitions_def on an AssetCheckSpec", "build_column_schema_change_checks")
-    assert all(any(a in line for a in accepted) for line in lines), "\n".join(lines)
+    # What is left is the preview/beta APIs we chose (accepted_warnings.py), nothing else.
+    assert all(any(message in line for message, _ in ACCEPTED) for line in lines), "\n".join(lines)
+
+
+def test_pytest_silences_exactly_the_accepted_warnings() -> None:
+    import tomllib
+    from pathlib import Path
+
+    config = tomllib.loads((Path(__file__).resolve().parents[2] / "pyproject.toml").read_text())
+    filters = config["tool"]["pytest"]["ini_options"]["filterwarnings"]
+    accepted = {f"ignore:{message}:dagster.{category.__name__}" for message, category in ACCEPTED}
+    assert accepted <= set(filters)
+    assert [f for f in filters if f not in accepted] == [
+        "ignore:InitResourceContext.dagster_run is deprecated:DeprecationWarning:dagster"
+    ], "anything else silenced must be named here, with its reason in pyproject.toml"
 
 
 def test_alert_webhook_url_stays_an_env_var_reference() -> None:

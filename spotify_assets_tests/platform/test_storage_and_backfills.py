@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from dagster_aws.s3 import S3Resource
 
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
 from spotify_assets.resources.spotify import SpotifyApiResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, table_counts, table_fingerprints
+from spotify_assets.resources.s3 import S3Connection
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,7 +26,7 @@ def test_raw_lands_in_s3_under_hive_paths_and_tables_match_local(
     s3_resources = {
         **resources,
         "raw_storage": RawStorageResource(
-            s3_bucket=s3_bucket, s3_prefix="raw", s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1")
+            s3_bucket=s3_bucket, s3_prefix="raw", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1")
         ),
     }
     assert materialize_day(s3_resources, DAY).success

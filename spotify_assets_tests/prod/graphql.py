@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from spotify_assets_tests.e2e.conftest import DagsterServer
+from spotify_assets_tests.dagster_dev import DagsterServer
 
 JOB = "daily_snapshot_job"
 SCHEDULE = "daily_snapshot_job_schedule"

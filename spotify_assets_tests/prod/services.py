@@ -15,7 +15,7 @@ from typing import Any
 import psutil
 import yaml
 
-from spotify_assets_tests.e2e.conftest import REPO, DagsterServer, free_port, sigint_not_ignored, stop
+from spotify_assets_tests.dagster_dev import REPO, DagsterServer, free_port, sigint_not_ignored, stop
 
 DEPLOY = REPO / "deploy"
 BIN = Path(sys.executable).parent

@@ -30,7 +30,6 @@ import signal
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -38,21 +37,18 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import dagster as dg
+from spotify_assets.accepted_warnings import ignore_accepted_warnings
 
-# The preview/beta Dagster APIs the definitions use on purpose say so on import (filtered by name,
-# as the CLI does); the smoke test's output is one line per proof.
-warnings.filterwarnings(
-    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
-)
-warnings.filterwarnings("ignore", message="Function `build_column_schema_change_checks`", category=dg.BetaWarning)
+# The preview/beta Dagster APIs the definitions use on purpose say so on import (filtered by
+# message, as the CLI does); the smoke test's output is one line per proof.
+ignore_accepted_warnings()
 
 from spotify_assets.emulator import Catalog  # noqa: E402
 from spotify_assets.resources.spotify import EmulatorSpotifyResource  # noqa: E402
 from spotify_assets.resources.warehouse import exclusive_file_lock  # noqa: E402
 from spotify_assets.settings import spotify_from_env  # noqa: E402
 from spotify_assets_tests.alerts.conftest import serve_webhook  # noqa: E402
-from spotify_assets_tests.e2e.conftest import free_port, server_env, wait_until_ready  # noqa: E402
+from spotify_assets_tests.dagster_dev import free_port, server_env, wait_until_ready  # noqa: E402
 from spotify_assets_tests.platform.conftest import table_fingerprints  # noqa: E402
 from spotify_assets_tests.prod.graphql import ALERT_SENSOR, JOB, Dagster  # noqa: E402
 from spotify_assets_tests.prod.postgres import PostgresCluster, server_bin_dir  # noqa: E402

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from spotify_assets_tests.e2e.conftest import REPO
+from spotify_assets_tests.dagster_dev import REPO
 from spotify_assets_tests.prod.postgres import server_bin_dir
 
 pytestmark = [pytest.mark.prod, pytest.mark.timeout(900)]

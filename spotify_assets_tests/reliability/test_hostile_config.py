@@ -10,13 +10,13 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster_aws.s3 import S3Resource
 
 from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.settings import SettingsError, resources_from_env
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, spotify_for
+from spotify_assets.resources.s3 import S3Connection
 
 
 def failure_text(result: dg.ExecuteInProcessResult) -> str:
@@ -57,7 +57,7 @@ def test_duckdb_path_that_cannot_exist_fails_naming_it_before_any_api_call(emula
 def test_missing_s3_bucket_fails_naming_it_before_any_api_call(
     emulator: SpotifyEmulator, tmp_path: Path, s3_endpoint: str
 ) -> None:
-    raw = RawStorageResource(s3_bucket="never-created", s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1"))
+    raw = RawStorageResource(s3_bucket="never-created", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1"))
     result = materialize_day(platform_resources(emulator, tmp_path, raw_storage=raw), DAY)
     assert not result.success
     message = failure_text(result)

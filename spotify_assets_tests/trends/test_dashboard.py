@@ -21,7 +21,7 @@ import dagster as dg
 import duckdb
 import pytest
 import requests
-from dagster_aws.s3 import S3Resource
+from spotify_assets.resources.s3 import S3Connection
 
 from spotify_assets.analytics.fonts import CJK_FAMILIES
 from spotify_assets.analytics.trends import LABEL_SHARE_30D
@@ -122,7 +122,7 @@ def test_development_mode_data_gets_a_note_instead_of_an_empty_label_chart(tmp_p
 
 
 def test_on_s3_the_dashboard_is_one_text_html_object_with_the_same_bytes(history: History, s3_endpoint: str, s3_bucket: str) -> None:
-    lake = LakeResource(s3_bucket=s3_bucket, s3_prefix="site", s3=S3Resource(endpoint_url=s3_endpoint, region_name="us-east-1"))
+    lake = LakeResource(s3_bucket=s3_bucket, s3_prefix="site", s3=S3Connection(endpoint_url=s3_endpoint, region_name="us-east-1"))
     resources = {"warehouse": WarehouseResource(database=history.database), "lake": lake}
 
     result = dg.materialize([trends_dashboard], partition_key=LAST.isoformat(), resources=resources)
