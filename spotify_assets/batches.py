@@ -29,7 +29,7 @@ def batch_days(tags: dict[str, str]) -> list[str]:
     start, end = tags.get(RANGE_START), tags.get(RANGE_END)
     if not start or not end or start == end:
         return []
-    return daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start, end))
+    return list(daily_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start, end)))
 
 
 @dg.run_failure_sensor(

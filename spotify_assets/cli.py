@@ -22,6 +22,7 @@ import dagster as dg
 
 from spotify_assets.accepted_warnings import ignore_accepted_warnings
 from spotify_assets.analytics.queries import ANALYSES
+from spotify_assets.configuration import SettingsError
 from spotify_assets.emulator import Catalog
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
 from spotify_assets.resources.spotify_api.allocator import configure_process
@@ -70,8 +71,6 @@ def materialization_value(result: dg.ExecuteInProcessResult, asset: str, key: st
 
 
 def _load_defs() -> dg.Definitions | None:
-    from spotify_assets.settings import SettingsError
-
     # Dagster flags the preview/beta APIs we use on purpose; the terminal summary is not the place
     # for that. Anything else still shows.
     ignore_accepted_warnings()
@@ -143,9 +142,9 @@ def dashboard(port: int) -> int:
     """Print where the dashboard is; serve a local one on 127.0.0.1 until interrupted."""
     from spotify_assets.dashboard import DASHBOARD_KEY
     from spotify_assets.dashboard.serve import dashboard_server, server_url
-    from spotify_assets.settings import SettingsError, lake_from_env
-
     try:
+        from spotify_assets.settings import lake_from_env
+
         lake = lake_from_env()
     except SettingsError as exc:
         print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
@@ -220,13 +219,13 @@ def run_range(first: date, last: date) -> int:
                 failed_days.append(day)
                 why = f"checks failed: {', '.join(failed)}" if failed else failure_reason(result)
                 print(f"  {day}  FAILURE  {took:5.1f} s  run {result.run_id}: {why}")
+    if dashboard_location:
+        print(f"  dashboard: {dashboard_location}")
     total = time.perf_counter() - started
     print(
         f"spotify-assets: {len(days) - len(failed_days)} of {len(days)} days succeeded in {total:.1f} s"
         + (f"; failed: {', '.join(d.isoformat() for d in failed_days)}" if failed_days else "")
     )
-    if dashboard_location:
-        print(f"dashboard: {dashboard_location}")
     return 1 if failed_days else 0
 
 
@@ -239,9 +238,15 @@ def main(argv: list[str] | None = None) -> None:
     run_parser.add_argument("--to", dest="last", type=date.fromisoformat, default=None, help="last day of a range, included (YYYY-MM-DD)")
     dashboard_parser = commands.add_parser("dashboard", help="print where the trends dashboard is and serve it on 127.0.0.1")
     dashboard_parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
+    commands.add_parser("settings", help="print every environment variable, its default and meaning (Markdown)")
     args = parser.parse_args(argv)
     if args.command == "dashboard":
         sys.exit(dashboard(args.port))
+    if args.command == "settings":
+        from spotify_assets.settings import settings_reference
+
+        print(settings_reference())
+        sys.exit(0)
     if args.date is not None and (args.first is not None or args.last is not None):
         parser.error("--date and --from/--to exclude each other: give one day, or a range")
     if (args.first is None) != (args.last is None):

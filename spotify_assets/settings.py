@@ -8,19 +8,22 @@ any work starts (e.g. ``SPOTIFY_MAX_WORKERS=lots`` names the variable and the ac
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, get_args
+
+import dagster as dg
 
 # Dagster's own validator, so what passes here is exactly what ScheduleDefinition accepts.
 from dagster._utils.schedules import is_valid_cron_string
 
 from spotify_assets.configuration import SettingsError
 from spotify_assets.resources.alerts import AlertWebhookResource
-from spotify_assets.resources.env import from_env
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.s3 import S3Connection
+from spotify_assets.partitions import DEFAULT_START_DATE
+from spotify_assets.resources.env import environment_variables, from_env
+from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -44,70 +47,42 @@ def spotify_from_env(env: Mapping[str, str] = os.environ) -> SpotifyResource:
     return from_env(SPOTIFY_BACKENDS[backend], env)
 
 
+DEFAULT_DATA_DIR = "data"
+
+
 def data_dir(env: Mapping[str, str] = os.environ) -> Path:
-    return Path(_text(env, "SPOTIFY_ASSETS_DATA_DIR", "data"))
-
-
-def _s3(env: Mapping[str, str]) -> S3Connection:
-    return S3Connection(endpoint_url=_text(env, "AWS_ENDPOINT_URL"), region_name=_text(env, "AWS_REGION", "us-east-1"))
+    """``SPOTIFY_ASSETS_DATA_DIR``: the one folder the local defaults below live in."""
+    return Path(_text(env, "SPOTIFY_ASSETS_DATA_DIR", DEFAULT_DATA_DIR) or DEFAULT_DATA_DIR)
 
 
 def raw_storage_from_env(env: Mapping[str, str] = os.environ) -> RawStorageResource:
-    return RawStorageResource(
-        local_root=str(data_dir(env) / "raw"),
-        s3_bucket=_bucket(env, "SPOTIFY_RAW_S3_BUCKET"),
-        s3_prefix=_key_prefix(env, "SPOTIFY_RAW_S3_PREFIX", "raw"),
-        s3=_s3(env),
-    )
-
-
-# S3 bucket naming rules (general purpose buckets): 3-63 characters, lowercase letters, digits,
-# dots and hyphens, starting and ending with a letter or digit, no "..", not an IP address.
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")
-# Key prefix: "/"-separated segments of S3's safe characters; no empty, "." or ".." segment.
-_PREFIX_SEGMENT = re.compile(r"^[A-Za-z0-9!_.*'()=-]+$")
-
-
-def _bucket(env: Mapping[str, str], name: str) -> str | None:
-    bucket = _text(env, name)
-    if bucket is not None and (not _BUCKET.match(bucket) or ".." in bucket or _IP_ADDRESS.match(bucket)):
-        raise SettingsError(
-            f"{name} must be an S3 bucket name (3-63 lowercase letters, digits, dots or hyphens, "
-            f"no 's3://' or '/'), got {bucket!r}"
-        )
-    return bucket
-
-
-def _key_prefix(env: Mapping[str, str], name: str, default: str) -> str:
-    raw = _text(env, name)
-    if raw is None:
-        return default
-    segments = raw.strip("/").split("/")
-    if not all(_PREFIX_SEGMENT.match(s) and s not in {".", ".."} for s in segments):
-        raise SettingsError(f"{name} must be a key prefix like 'lake' or 'exports/spotify', got {raw!r}")
-    return "/".join(segments)
+    return from_env(RawStorageResource, env, local_root=str(data_dir(env) / "raw"), s3=from_env(S3Connection, env))
 
 
 def lake_from_env(env: Mapping[str, str] = os.environ) -> LakeResource:
     """The Parquet lake: ``SPOTIFY_LAKE_S3_BUCKET`` switches it to S3, else ``SPOTIFY_LAKE_DIR``
     (default ``<data dir>/lake``). Checked here without writing anything."""
-    bucket = _bucket(env, "SPOTIFY_LAKE_S3_BUCKET")
-    prefix = _key_prefix(env, "SPOTIFY_LAKE_S3_PREFIX", "lake")
-    if bucket is None and _text(env, "SPOTIFY_LAKE_S3_PREFIX") is not None:
+    if _text(env, "SPOTIFY_LAKE_S3_BUCKET") is None and _text(env, "SPOTIFY_LAKE_S3_PREFIX") is not None:
         raise SettingsError(
             "SPOTIFY_LAKE_S3_PREFIX is set but SPOTIFY_LAKE_S3_BUCKET is not: "
             "set the bucket to export to S3, or unset the prefix to export to the local folder"
         )
-    local_root = Path(_text(env, "SPOTIFY_LAKE_DIR") or data_dir(env) / "lake")
-    if local_root.exists() and not local_root.is_dir():
-        names = "SPOTIFY_LAKE_DIR" if _text(env, "SPOTIFY_LAKE_DIR") else "SPOTIFY_LAKE_DIR (default <SPOTIFY_ASSETS_DATA_DIR>/lake)"
-        raise SettingsError(f"{names} must be a folder, got {str(local_root)!r}, an existing file")
-    return LakeResource(local_root=str(local_root), s3_bucket=bucket, s3_prefix=prefix, s3=_s3(env))
+    return from_env(
+        LakeResource,
+        env,
+        derived={"local_root": "<SPOTIFY_ASSETS_DATA_DIR>/lake"},
+        local_root=str(data_dir(env) / "lake"),
+        s3=from_env(S3Connection, env),
+    )
 
 
 def warehouse_from_env(env: Mapping[str, str] = os.environ) -> WarehouseResource:
-    return WarehouseResource(database=_text(env, "SPOTIFY_DUCKDB_PATH") or str(data_dir(env) / "spotify.duckdb"))
+    return from_env(
+        WarehouseResource,
+        env,
+        derived={"database": "<SPOTIFY_ASSETS_DATA_DIR>/spotify.duckdb"},
+        database=str(data_dir(env) / "spotify.duckdb"),
+    )
 
 
 DEFAULT_DAILY_CRON = "0 6 * * *"
@@ -142,3 +117,46 @@ def resources_from_env(env: Mapping[str, str] = os.environ) -> dict[str, Any]:
         "lake": lake_from_env(env),
         "alert_webhook": alert_webhook_from_env(env),
     }
+
+
+# ---- the configuration reference (README "Configuration" and `spotify-assets settings`) ---------------
+
+# Variables that choose between resources or feed several: read here, not by one resource.
+CHOOSING_VARIABLES: tuple[tuple[str, str, str], ...] = (
+    ("SPOTIFY_BACKEND", "emulator", "Which Spotify resource: 'emulator' (embedded, no credentials) or 'spotify' (the real API)"),
+    ("SPOTIFY_ASSETS_DATA_DIR", DEFAULT_DATA_DIR, "Folder of the local raw files (raw/), DuckDB file and Parquet lake (lake/)"),
+    ("SPOTIFY_ASSETS_START_DATE", DEFAULT_START_DATE, "First daily partition (YYYY-MM-DD)"),
+    ("SPOTIFY_DAILY_SCHEDULE_CRON", DEFAULT_DAILY_CRON, "When the daily schedule ticks (5-field cron, UTC)"),
+)
+CONFIGURED_RESOURCES: tuple[type[dg.ConfigurableResource[Any]], ...] = (
+    EmulatorSpotifyResource,
+    SpotifyApiResource,
+    RawStorageResource,
+    S3Connection,
+    LakeResource,
+    WarehouseResource,
+    AlertWebhookResource,
+)
+
+
+def settings_reference() -> str:
+    """Every variable, its default and what it does, as a Markdown table, read off the resources'
+    fields (their one definition), so the README's table cannot drift from the code."""
+    found: dict[str, list[tuple[str, str, str]]] = {
+        name: [("settings", f"`{default}`", meaning)] for name, default, meaning in CHOOSING_VARIABLES
+    }
+    for resource in CONFIGURED_RESOURCES:
+        for variable, field in environment_variables(resource).items():
+            default = field.get_default(call_default_factory=True)
+            shown = "required" if field.is_required() else "—" if default in (None, [], "") else f"`{default}`"
+            meaning = (field.description or "").removesuffix(f" ({variable})")
+            found.setdefault(variable, []).append((resource.__name__, shown, meaning))
+    lines = ["| variable | default | read by | meaning |", "|---|---|---|---|"]
+    for variable, readers in found.items():
+        names = ", ".join(name for name, _, _ in readers)
+        defaults = {shown for _, shown, _ in readers}
+        meanings = {meaning for _, _, meaning in readers}
+        default = defaults.pop() if len(defaults) == 1 else "; ".join(f"{shown} ({name})" for name, shown, _ in readers)
+        meaning = meanings.pop() if len(meanings) == 1 else "; ".join(f"{name}: {m}" for name, _, m in readers)
+        lines.append(f"| `{variable}` | {default} | {names} | {meaning} |")
+    return "\n".join(lines)

@@ -13,8 +13,8 @@ chart is drawn inside ``rc_context`` with a font fallback list covering CJK and 
 from __future__ import annotations
 
 import base64
-import io
 import functools
+import io
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -33,9 +33,6 @@ FIGSIZE = (6.4, 3.2)
 DPI = 80
 ALBUM_TYPE_COLORS = {"album": "#1db954", "single": "#535353", "compilation": "#b3b3b3"}
 OTHER_COLOR = "#509bf5"
-
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
 
 Rows = Sequence[tuple[Any, ...]]
 
@@ -99,7 +96,7 @@ def releases_chart(rows: Rows, day: date) -> bytes:
     for album_type in types:
         heights = [counts.get((d, album_type), 0) for d in days]
         ax.bar(labels, heights, bottom=bottom, label=album_type, color=ALBUM_TYPE_COLORS.get(album_type, OTHER_COLOR))
-        bottom = [b + h for b, h in zip(bottom, heights)]
+        bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
     ax.set_ylabel("albums", fontsize=8)
     ax.legend(fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     if len(days) > 7:

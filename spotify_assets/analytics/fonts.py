@@ -13,7 +13,10 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
 
 # Any one of these covers CJK ideographs, kana and Hangul; they differ in regional glyph forms.
 CJK_FAMILIES: tuple[str, ...] = ("Noto Sans CJK KR", "Noto Sans CJK JP", "Noto Sans CJK SC", "Noto Sans CJK TC")
@@ -52,7 +55,7 @@ def _known_cjk_family(manager: Any) -> str | None:
     return next((family for family in CJK_FAMILIES if family in known), None)
 
 
-def matplotlib_font_rc() -> dict[str, object]:
+def matplotlib_font_rc() -> dict[RcKeyType, Any]:
     """rcParams for ``matplotlib.rc_context``: a per-glyph fallback list ending in a CJK font."""
     cjk = installed_cjk_family()
     families = [BASE_FAMILY, cjk] if cjk else [BASE_FAMILY]

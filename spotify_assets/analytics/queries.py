@@ -280,4 +280,4 @@ def duration_stats(conn: duckdb.DuckDBPyConnection, day: date) -> dict[str, floa
         """,
         [day],
     ).fetchall()[0]
-    return dict(zip(("tracks", "min_s", "median_s", "mean_s", "p90_s", "max_s"), row))
+    return dict(zip(("tracks", "min_s", "median_s", "mean_s", "p90_s", "max_s"), row, strict=True))

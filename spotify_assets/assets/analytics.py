@@ -15,6 +15,7 @@ The SQL and the charts live in ``spotify_assets.analytics`` (testable without Da
 
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -46,7 +47,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         description=f"{analysis.title}. {table.description}.",
         metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
     )
-    def _analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    def _analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
         for day in partition_dates(context):
             with warehouse.get_connection() as conn:
                 rows = refresh(conn, analysis, day)
@@ -71,7 +72,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
     return _analytics
 
 
-def _preview(columns: Sequence[str], rows: Sequence[tuple]) -> str:
+def _preview(columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> str:
     return markdown_table(columns, [[_format(v) for v in row] for row in rows])
 
 

@@ -6,6 +6,7 @@ Rerunning a day overwrites the same keys with byte-identical files: nothing is d
 """
 
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
@@ -30,7 +31,7 @@ from spotify_assets.transform.schema import TABLES
         "<lake>/<table>/date=YYYY-MM-DD/part-0.parquet (local folder or S3); Athena DDL in docs/athena.md."
     ),
 )
-def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource) -> dg.MaterializeResult:
+def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource) -> dg.MaterializeResult[Any]:
     store = lake.get_store()
     store.check_writable()
     for day in partition_dates(context):
@@ -38,7 +39,7 @@ def lake_export(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
     return dg.MaterializeResult()
 
 
-def _export_day(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: ObjectStore, day: date) -> dict:
+def _export_day(context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: ObjectStore, day: date) -> dict[str, Any]:
     with store.staging() as staging:
         with warehouse.get_connection() as conn:
             files = write_day(conn, day, staging)

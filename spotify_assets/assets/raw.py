@@ -1,6 +1,7 @@
 """Raw layer: the day's new-releases snapshot, landed unchanged as JSON pages."""
 
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
@@ -39,7 +40,7 @@ def raw_new_releases(
     spotify: SpotifyResource,
     raw_storage: RawStorageResource,
     warehouse: WarehouseResource,
-) -> dg.MaterializeResult:
+) -> dg.MaterializeResult[Any]:
     store = raw_storage.get_store()
     # Where the days will be written is checked before the API is called: a bad raw folder, bucket
     # or DuckDB path fails in seconds with its name, not after the whole day has been fetched.
@@ -50,7 +51,7 @@ def raw_new_releases(
     return dg.MaterializeResult()
 
 
-def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict:
+def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict[str, Any]:
     served = spotify.select_snapshot_day(day)
     if served == day:
         client = spotify.get_client()
@@ -59,11 +60,11 @@ def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store
         rebuilt = False
         requests = counts_since(before, client.stats())
     else:
-        manifest = read_release_manifest(store, day)
-        if manifest is None:
+        stored = read_release_manifest(store, day)
+        if stored is None:
             location = store.uri(partition_prefix(NEW_RELEASES, day))
             raise snapshot_unavailable("new-releases", day, served, spotify.source, location)
-        rebuilt, requests = True, {}
+        manifest, rebuilt, requests = stored, True, {}
     context.log.info("new releases for %s: %d albums in %d pages (%s)", day, manifest.album_count, len(manifest.pages), manifest.endpoint)
     return {
         "album_count": manifest.album_count,

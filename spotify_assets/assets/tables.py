@@ -2,6 +2,8 @@
 
 from collections.abc import Iterator, Sequence
 from datetime import date
+from functools import partial
+from typing import Any
 
 import dagster as dg
 import duckdb
@@ -10,9 +12,9 @@ from spotify_assets.assets.raw import raw_new_releases
 from spotify_assets.assets.tracks import raw_album_tracks
 from spotify_assets.checks.freshness import FRESHNESS_POLICY
 from spotify_assets.landing import SnapshotKeys, snapshot_keys
-from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.metadata import markdown_table, table_schema
 from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
+from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.flatten import RawSnapshotFiles, load_snapshot
@@ -46,7 +48,7 @@ TABLE_SPECS = [
 )
 def spotify_tables(
     context: dg.AssetExecutionContext, raw_storage: RawStorageResource, warehouse: WarehouseResource
-) -> Iterator[dg.MaterializeResult]:
+) -> Iterator[dg.MaterializeResult[Any]]:
     """One step builds all the tables in one DuckDB transaction per day, so they always agree on a day."""
     store = raw_storage.get_store()
     tables = (*TABLES, UNAVAILABLE_ALBUMS)
@@ -57,7 +59,7 @@ def spotify_tables(
         with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
             ensure_unavailable_table(conn)
             files = local_snapshot_files(keys, dict(zip(all_keys, paths, strict=True)))
-            counts = load_snapshot(conn, day, files, lambda c, day=day, keys=keys: replace_unavailable_albums(c, day, keys.unavailable))
+            counts = load_snapshot(conn, day, files, partial(replace_unavailable_albums, day=day, unavailable=keys.unavailable))
             counts[UNAVAILABLE_ALBUMS.name] = len(keys.unavailable)
             totals = table_row_counts(conn, selected)
             previews = {table.name: preview(conn, table, day) for table in selected}

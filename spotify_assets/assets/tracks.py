@@ -1,6 +1,7 @@
 """Raw layer: every album's tracks for the day, landed unchanged; albums landed before are reused."""
 
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
@@ -33,14 +34,14 @@ from spotify_assets.resources.storage import RawStorageResource, RawStore
 )
 def raw_album_tracks(
     context: dg.AssetExecutionContext, spotify: SpotifyResource, raw_storage: RawStorageResource
-) -> dg.MaterializeResult:
+) -> dg.MaterializeResult[Any]:
     store = raw_storage.get_store()
     for day in partition_dates(context):
         context.add_asset_metadata(_land_day(context, spotify, store, day), partition_key=day.isoformat())
     return dg.MaterializeResult()
 
 
-def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict:
+def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store: RawStore, day: date) -> dict[str, Any]:
     releases = read_release_manifest(store, day)
     if releases is None:
         raise dg.Failure(f"raw_new_releases has no committed snapshot for {day}; materialize it first")
@@ -58,11 +59,11 @@ def _land_day(context: dg.AssetExecutionContext, spotify: SpotifyResource, store
         )
         requests = counts_since(before, client.stats())
     else:
-        manifest = read_tracks_manifest(store, day)
-        if manifest is None:
+        stored = read_tracks_manifest(store, day)
+        if stored is None:
             location = store.uri(partition_prefix(ALBUM_TRACKS, day))
             raise snapshot_unavailable("album-tracks", day, served, spotify.source, location)
-        requests = {}
+        manifest, requests = stored, {}
     fetched = manifest.fetched_here()
     context.log.info(
         "tracks for %s: %d albums fetched, %d reused, %d unavailable",

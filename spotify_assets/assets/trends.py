@@ -15,6 +15,7 @@ The dashboard always shows the whole history held, whichever partition triggered
 
 from collections.abc import Iterable, Iterator
 from datetime import date
+from typing import Any
 
 import dagster as dg
 
@@ -52,7 +53,7 @@ TREND_SPECS = [
     name="trend_tables",
     can_subset=True,
 )
-def trend_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult]:
+def trend_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> Iterator[dg.MaterializeResult[Any]]:
     days = partition_dates(context)
     with warehouse.get_connection() as conn:
         refreshed = refresh_trends(conn, days)
@@ -87,7 +88,7 @@ def trend_tables(context: dg.AssetExecutionContext, warehouse: WarehouseResource
 )
 def trends_dashboard(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, lake: LakeResource
-) -> dg.MaterializeResult:
+) -> dg.MaterializeResult[Any]:
     store = lake.get_store()
     store.check_writable()
     with warehouse.get_connection() as conn:

@@ -81,7 +81,7 @@ def required_columns_present(table: Table) -> Rule:
 
     def rule(conn: duckdb.DuckDBPyConnection, day: date) -> CheckOutcome:
         cursor = conn.execute(f"SELECT {null_counts} FROM {table.name} WHERE snapshot_date = $day", {"day": day})
-        nulls = {name: n for name, n in zip(required, cursor.fetchall()[0]) if n}
+        nulls = {name: n for name, n in zip(required, cursor.fetchall()[0], strict=True) if n}
         if not nulls:
             return CheckOutcome(True, "every required column is filled", {"required_columns": len(required)})
         return CheckOutcome(False, f"NULLs in required columns: {nulls}", {"null_counts": nulls})

@@ -175,7 +175,7 @@ def album_sizes(data: DashboardData) -> go.Figure:
 
     fig = go.Figure()
     types = album_types(data.album_sizes)
-    for (size_class, _, _), color in zip(SIZE_CLASSES, SIZE_COLORS):
+    for (size_class, _, _), color in zip(SIZE_CLASSES, SIZE_COLORS, strict=True):
         in_legend = False
         for album_type in types:
             rows = [r for r in _only(data.album_sizes, album_type) if r["size_class"] == size_class]

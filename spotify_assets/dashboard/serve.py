@@ -13,7 +13,7 @@ from typing import Any
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the stdlib's name)
+    def log_message(self, format: str, *args: Any) -> None:  # `format`: the stdlib's parameter name
         pass  # one line per request would bury the URL printed at start
 
 
@@ -27,4 +27,6 @@ def dashboard_server(folder: Path, port: int = 0) -> ThreadingHTTPServer:
 
 def server_url(server: ThreadingHTTPServer) -> str:
     host, port = server.server_address[:2]
+    if isinstance(host, bytes):  # typeshed allows bytes; an AF_INET server's address is always str
+        host = host.decode()
     return f"http://{host}:{port}/"

@@ -15,9 +15,10 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol
 from urllib.parse import parse_qs, quote
 
-from spotify_assets.emulator.catalog import Catalog
+from spotify_assets.emulator.catalog import Catalog, JsonObject
 from spotify_assets.emulator.ids import is_base62_id
 from spotify_assets.emulator.tokens import TokenState, TokenStore
 
@@ -35,12 +36,18 @@ SEARCH_TYPES = ("album", "artist", "playlist", "track", "show", "episode", "audi
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 
 
+class RequestHeaders(Protocol):
+    """What handlers read from request headers: case-insensitive ``get`` (an ``http.client.HTTPMessage``)."""
+
+    def get(self, name: str, /) -> str | None: ...
+
+
 @dataclass(frozen=True)
 class ApiRequest:
     method: str
     path: str  # without query string and trailing slash
     query: Mapping[str, str]  # first value of each parameter
-    headers: Mapping[str, str]  # case-insensitive lookups (an http.client.HTTPMessage)
+    headers: RequestHeaders  # case-insensitive lookups (an http.client.HTTPMessage)
     body: bytes = b""
 
 
@@ -85,7 +92,7 @@ class JsonAssembler:
         self._texts.append(json_text)
         return f"\ue000{len(self._texts) - 1}\ue000"
 
-    def compact_markets(self, obj: dict | None) -> dict | None:
+    def compact_markets(self, obj: JsonObject | None) -> JsonObject | None:
         """Swap ``obj["available_markets"]`` (if any) for a shared placeholder, in place."""
         if obj is not None and "available_markets" in obj:
             markets = tuple(obj["available_markets"])
@@ -190,12 +197,12 @@ def _int_param(query: Mapping[str, str], name: str, default: int, message: str) 
 
 def paging_object(
     url_for: Callable[[int, int], str],
-    items: list[dict] | str,  # a JsonAssembler placeholder when pre-encoded
+    items: Sequence[JsonObject | None] | str,  # a JsonAssembler placeholder when pre-encoded
     offset: int,
     limit: int,
     total: int,
     reach: int | None = None,
-) -> dict:
+) -> JsonObject:
     """Spotify's paging envelope; ``next``/``previous`` are absolute URLs or null.
 
     ``reach`` caps how far ``next`` may lead (search stops at offset + limit = 1000).
@@ -373,7 +380,7 @@ class SpotifyApi:
 
     def _album_with_tracks(
         self, album_id: str, day: date, market: str | None, assembler: JsonAssembler
-    ) -> dict | None:
+    ) -> JsonObject | None:
         """An ``AlbumObject``: the catalog album plus its first page of 50 tracks."""
         album = assembler.compact_markets(self.catalog.album(album_id, day, dev_mode=self.dev_mode))
         if album is not None:
@@ -390,7 +397,7 @@ class SpotifyApi:
         limit: int,
         total: int,
         assembler: JsonAssembler,
-    ) -> dict:
+    ) -> JsonObject:
         tracks = self.catalog.tracks_json(
             album_id, day, dev_mode=self.dev_mode, market=market, offset=offset, limit=limit
         )

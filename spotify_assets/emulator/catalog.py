@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any, TypeAlias
 
 from spotify_assets.emulator.ids import IdCodec, Kind
 from spotify_assets.emulator.vocabulary import (
@@ -43,6 +44,9 @@ from spotify_assets.emulator.vocabulary import (
     TITLE_ADJECTIVES,
     TITLE_NOUNS,
 )
+
+# A JSON object as the Web API sends it: built here and serialized as-is, never read back field by field.
+JsonObject: TypeAlias = dict[str, Any]
 
 SPOTIFY_API = "https://api.spotify.com/v1"
 SPOTIFY_OPEN = "https://open.spotify.com"
@@ -157,12 +161,12 @@ class Catalog:
         spec = self._spec_for(album_id)
         return spec is not None and _available(spec, _market_key(market))
 
-    def simplified_album(self, album_id: str, day: date, *, dev_mode: bool = False) -> dict | None:
+    def simplified_album(self, album_id: str, day: date, *, dev_mode: bool = False) -> JsonObject | None:
         """``SimplifiedAlbumObject`` as new-releases and search list it; None for an unknown id."""
         spec = self._spec_for(album_id)
         return None if spec is None else self._simplified_album_object(spec, day, dev_mode)
 
-    def album(self, album_id: str, day: date, *, dev_mode: bool = False) -> dict | None:
+    def album(self, album_id: str, day: date, *, dev_mode: bool = False) -> JsonObject | None:
         """``AlbumObject`` without ``tracks`` (a paging envelope only the server can address)."""
         spec = self._spec_for(album_id)
         if spec is None:
@@ -193,7 +197,7 @@ class Catalog:
         market: str | None = None,
         offset: int = 0,
         limit: int | None = None,
-    ) -> list[dict]:
+    ) -> list[JsonObject]:
         """``SimplifiedTrackObject``s of the album in order (all of them unless sliced).
 
         ``market`` adds ``is_playable``, as Spotify does when track relinking applies.
@@ -370,7 +374,7 @@ class Catalog:
 
     # ----- building API objects -------------------------------------------------------------
 
-    def _artist_object(self, artist_index: int) -> dict:
+    def _artist_object(self, artist_index: int) -> JsonObject:
         artist_id, name = self._artist(artist_index)
         return {
             "external_urls": {"spotify": f"{SPOTIFY_OPEN}/artist/{artist_id}"},
@@ -381,8 +385,8 @@ class Catalog:
             "uri": f"spotify:artist:{artist_id}",
         }
 
-    def _simplified_album_object(self, spec: AlbumSpec, day: date, dev_mode: bool) -> dict:
-        album: dict = {"album_type": spec.album_type, "total_tracks": spec.total_tracks(day)}
+    def _simplified_album_object(self, spec: AlbumSpec, day: date, dev_mode: bool) -> JsonObject:
+        album: JsonObject = {"album_type": spec.album_type, "total_tracks": spec.total_tracks(day)}
         if not dev_mode:
             album["available_markets"] = list(spec.markets)
         album.update(

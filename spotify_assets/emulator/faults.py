@@ -16,6 +16,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
+from typing import TypedDict, Unpack
 
 QUOTA_RETRY_AFTER_S = 86_400
 SERVER_ERROR_STATUSES = (500, 502, 503)
@@ -49,6 +50,22 @@ class FaultConfig:
                 raise ValueError(f"{name} must be >= 1 or None, got {value}")
         if self.latency_ms < 0 or self.rate_limit_window_s <= 0:
             raise ValueError("latency_ms must be >= 0 and rate_limit_window_s > 0")
+
+
+class FaultChanges(TypedDict, total=False):
+    """Any subset of ``FaultConfig``'s fields, as ``FaultInjector.update`` takes them."""
+
+    seed: int
+    latency_ms: float
+    error_5xx_rate: float
+    rate_limit_requests: int | None
+    rate_limit_window_s: float
+    retry_after_s: int | None
+    quota_exceeded: bool
+    truncated_body_rate: float
+    connection_reset_rate: float
+    expire_token_every: int | None
+    failing_days: tuple[date, ...]
 
 
 class Fault(Enum):
@@ -102,7 +119,7 @@ class FaultInjector:
     def config(self) -> FaultConfig:
         return self._config
 
-    def update(self, **changes: object) -> None:
+    def update(self, **changes: Unpack[FaultChanges]) -> None:
         """Replace config fields; a new seed restarts the random sequence, a new limit the window."""
         with self._lock:
             config = dataclasses.replace(self._config, **changes)  # validates names and values

@@ -11,6 +11,7 @@ admin endpoints never see faults; admin requests are not counted as API traffic.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import socket
@@ -19,7 +20,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -129,6 +130,8 @@ class SpotifyEmulator:
             return self
         server = _HttpServer((self.config.host, self.config.port), self)
         host, port = server.server_address[:2]
+        if isinstance(host, bytes):  # typeshed allows bytes; an AF_INET server's address is always str
+            host = host.decode()
         self._base_url = f"http://{host}:{port}"
         self._api = SpotifyApi(
             self.catalog,
@@ -185,7 +188,7 @@ class SpotifyEmulator:
 
     @property
     def today(self) -> date:
-        return self._today or datetime.now(timezone.utc).date()
+        return self._today or datetime.now(UTC).date()
 
     def set_today(self, day: date | None) -> None:
         """Move the emulator's clock (None follows the real UTC date again)."""
@@ -240,11 +243,13 @@ class SpotifyEmulator:
         if latency_s > 0:
             time.sleep(latency_s)  # in this connection's thread: concurrent requests overlap
         decision = self._faults.decide(today=self.today)
+        response: ApiResponse | None
         if decision.fault is Fault.NONE:
-            response: ApiResponse | None = self._authorized_call(api, request, match)
-            if decision.truncate_at is not None and response.status == 200:
+            answer = self._authorized_call(api, request, match)
+            if decision.truncate_at is not None and answer.status == 200:
                 self._stats.record_fault("truncated")
-                response = _truncated(response, decision.truncate_at)
+                answer = _truncated(answer, decision.truncate_at)
+            response = answer
         else:
             response = self._fault_response(decision)
         self._stats.record(endpoint, response.status if response else None)
@@ -380,10 +385,8 @@ class _HttpServer(ThreadingHTTPServer):
         with self._connections_lock:
             connections = list(self._connections)
         for connection in connections:
-            try:
+            with contextlib.suppress(OSError):  # already closed by its handler
                 connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass  # already closed by its handler
 
 
 class _RequestHandler(BaseHTTPRequestHandler):
@@ -416,7 +419,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
         else:
             self._send(response)
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET
+    do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_GET  # noqa: N815 (BaseHTTPRequestHandler dispatches to do_<METHOD>)
 
     def do_HEAD(self) -> None:
         """What a GET would answer, headers only (Content-Length included), as HTTP says."""

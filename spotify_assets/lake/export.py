@@ -52,7 +52,7 @@ def write_table_day(conn: duckdb.DuckDBPyConnection, table: Table, day: date, pa
         f"TO {_sql_string(str(path))} (FORMAT parquet)",
         [day],
     ).fetchall()[0]
-    return written
+    return int(written)
 
 
 def write_day(conn: duckdb.DuckDBPyConnection, day: date, staging: Path) -> list[LakeFile]:

@@ -16,10 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from spotify_assets.resources.env import env_field
 from spotify_assets.resources.object_store import LocalObjectStore, ObjectStore, S3ObjectStore, StoreRole
-from spotify_assets.resources.s3 import S3Connection
+from spotify_assets.resources.s3 import S3Connection, bucket_name, key_prefix
 
 
 class LakeError(RuntimeError):
@@ -37,10 +38,24 @@ LAKE = StoreRole(
 class LakeResource(dg.ConfigurableResource["LakeResource"]):
     """Chooses the lake: S3 (via dagster-aws) when a bucket is set, else the local folder."""
 
-    local_root: str = Field(default="data/lake", description="Folder for the Parquet lake when no bucket is set")
-    s3_bucket: str | None = Field(default=None, description="Bucket for the Parquet lake; enables S3 export")
-    s3_prefix: str = Field(default="lake", description="Key prefix inside the bucket")
+    local_root: str = env_field(
+        "data/lake", env="SPOTIFY_LAKE_DIR", description="Folder for the Parquet lake when no bucket is set (default <SPOTIFY_ASSETS_DATA_DIR>/lake)"
+    )
+    s3_bucket: str | None = env_field(
+        None, env="SPOTIFY_LAKE_S3_BUCKET", description="Bucket for the Parquet lake; enables S3 export"
+    )
+    s3_prefix: str = env_field("lake", env="SPOTIFY_LAKE_S3_PREFIX", description="Key prefix inside the bucket")
     s3: S3Connection = Field(default_factory=S3Connection)
+
+    _check_bucket = field_validator("s3_bucket")(bucket_name)
+    _check_prefix = field_validator("s3_prefix")(key_prefix)
+
+    @field_validator("local_root")
+    @classmethod
+    def _check_folder(cls, value: str) -> str:
+        if Path(value).exists() and not Path(value).is_dir():
+            raise ValueError("must be a folder, not an existing file")
+        return value
 
     @property
     def location(self) -> str:

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import TypeAlias
 
 import dagster as dg
-from pydantic import Field
+from pydantic import Field, field_validator
 
+from spotify_assets.resources.env import env_field
 from spotify_assets.resources.object_store import LocalObjectStore, ObjectStore, S3ObjectStore, StoreRole
-from spotify_assets.resources.s3 import S3Connection
+from spotify_assets.resources.s3 import S3Connection, bucket_name, key_prefix
 
 
 class RawStorageError(RuntimeError):
@@ -32,10 +33,15 @@ RawStore: TypeAlias = ObjectStore
 class RawStorageResource(dg.ConfigurableResource["RawStorageResource"]):
     """Chooses the raw store: S3 (via dagster-aws) when a bucket is set, else the local folder."""
 
-    local_root: str = Field(default="data/raw", description="Folder for raw JSON when no bucket is set")
-    s3_bucket: str | None = Field(default=None, description="Bucket for raw JSON; enables S3 landing")
-    s3_prefix: str = Field(default="raw", description="Key prefix inside the bucket")
+    local_root: str = Field(
+        default="data/raw", description="Folder for raw JSON when no bucket is set (<SPOTIFY_ASSETS_DATA_DIR>/raw)"
+    )
+    s3_bucket: str | None = env_field(None, env="SPOTIFY_RAW_S3_BUCKET", description="Bucket for raw JSON; enables S3 landing")
+    s3_prefix: str = env_field("raw", env="SPOTIFY_RAW_S3_PREFIX", description="Key prefix inside the bucket")
     s3: S3Connection = Field(default_factory=S3Connection)
+
+    _check_bucket = field_validator("s3_bucket")(bucket_name)
+    _check_prefix = field_validator("s3_prefix")(key_prefix)
 
     @property
     def location(self) -> str:

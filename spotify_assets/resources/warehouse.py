@@ -15,6 +15,8 @@ from pathlib import Path
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from spotify_assets.resources.env import env_field
+
 
 @contextmanager
 def exclusive_file_lock(path: Path) -> Iterator[None]:
@@ -34,6 +36,10 @@ class WarehouseError(RuntimeError):
 
 class WarehouseResource(DuckDBResource):
     """DuckDBResource whose connections hold an exclusive lock next to the database file."""
+
+    database: str = env_field(
+        "data/spotify.duckdb", env="SPOTIFY_DUCKDB_PATH", description="DuckDB file (default <SPOTIFY_ASSETS_DATA_DIR>/spotify.duckdb)"
+    )
 
     @property
     def lock_path(self) -> Path:

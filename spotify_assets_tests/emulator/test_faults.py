@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -10,7 +11,7 @@ import pytest
 import requests
 
 from spotify_assets.emulator import FaultConfig
-from spotify_assets.emulator.faults import Fault, FaultInjector, RollingWindowLimiter
+from spotify_assets.emulator.faults import Fault, FaultChanges, FaultInjector, RollingWindowLimiter
 from spotify_assets_tests.emulator.conftest import DAY, ApiClient, EmulatorFactory, Schemas
 
 
@@ -140,6 +141,11 @@ def test_faults_change_at_runtime_and_spare_admin_endpoints(start_emulator: Emul
         api.emulator.update_faults(no_such_fault=1)
     with pytest.raises(ValueError):
         api.emulator.update_faults(error_5xx_rate=2.0)
+
+
+def test_fault_changes_names_every_fault_config_field() -> None:
+    """``FaultInjector.update``'s typed keywords must follow ``FaultConfig`` when a field is added."""
+    assert set(FaultChanges.__annotations__) == {field.name for field in dataclasses.fields(FaultConfig)}
 
 
 def test_fault_precedence_quota_before_rate_limit_before_errors() -> None:

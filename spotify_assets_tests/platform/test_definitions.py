@@ -116,3 +116,14 @@ def test_alert_webhook_url_stays_an_env_var_reference() -> None:
     resource = resources_from_env({"SPOTIFY_ALERT_WEBHOOK_URL": "https://hooks.example/services/T0/B0/secretpart"})["alert_webhook"]
     assert isinstance(resource.url, dg.EnvVar) and resource.url == "SPOTIFY_ALERT_WEBHOOK_URL"
     assert resources_from_env({})["alert_webhook"].url is None
+
+
+def test_readme_configuration_table_is_the_one_the_resources_print() -> None:
+    """The resources' fields are the one source of each setting's default and meaning."""
+    from pathlib import Path
+
+    from spotify_assets.settings import settings_reference
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("<!-- settings:begin -->\n", 1)[1].split("\n<!-- settings:end -->", 1)[0]
+    assert table == settings_reference(), "run `.venv/bin/spotify-assets settings` and paste it into the README"

@@ -4,7 +4,10 @@ a local lake. Tests that change things work on a copy (``copy_history``)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -55,6 +58,17 @@ def history_resources(emulator: SpotifyEmulator, folder: Path) -> dict[str, Any]
 class History:
     folder: Path
     results: dict[date, dg.ExecuteInProcessResult]
+    dagster_home: Path | None = None  # the instance the CLI recorded its runs in
+    cli_output: str = ""
+
+    def latest_metadata(self, asset: str) -> dict[str, Any]:
+        """The newest materialization's metadata of ``asset`` in the CLI's instance."""
+        assert self.dagster_home is not None
+        with dg.DagsterInstance.from_config(str(self.dagster_home)) as instance:
+            [record] = instance.fetch_materializations(dg.AssetKey(asset), limit=1).records
+        materialization = record.asset_materialization
+        assert materialization is not None
+        return {k: v.value for k, v in materialization.metadata.items()}
 
     @property
     def database(self) -> str:
@@ -78,7 +92,19 @@ def copy_history(history: History, target: Path) -> History:
 
 @pytest.fixture(scope="session")
 def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[History]:
+    """The 14 days built as a user would: ``spotify-assets run --from D-13 --to D`` on the embedded
+    emulator, into a data folder and a Dagster instance of their own."""
     folder = tmp_path_factory.mktemp("history")
-    with SpotifyEmulator(emulator_config()) as emulator:
-        results = run_days(history_resources(emulator, folder), FIRST, LAST)
-    yield History(folder, results)
+    home = tmp_path_factory.mktemp("dagster_home")
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "SPOTIFY_"))}
+    env.update(
+        DAGSTER_HOME=str(home), SPOTIFY_ASSETS_DATA_DIR=str(folder), SPOTIFY_EMULATOR_ALBUMS_PER_DAY=str(ALBUMS_PER_DAY)
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "spotify_assets.cli", "run", "--from", FIRST.isoformat(), "--to", LAST.isoformat()],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1].startswith("spotify-assets: 14 of 14 days succeeded"), done.stdout
+    yield History(folder, {}, dagster_home=home, cli_output=done.stdout)

@@ -274,19 +274,15 @@ def test_refresh_without_days_is_refused() -> None:
 
 
 def test_trend_metadata_says_what_was_rewritten(history: History) -> None:
-    result = history.results[LAST]
-    materialized: dict[str, dict[str, Any]] = {}
-    for event in result.get_asset_materialization_events():
-        m = event.step_materialization_data.materialization
-        materialized[m.asset_key.to_user_string()] = {k: v.value for k, v in m.metadata.items()}
-    artists = materialized["trend_artists_per_day"]
+    artists = history.latest_metadata("trend_artists_per_day")
     assert artists["keys_rewritten"] == 1 and artists["dagster/row_count"] == 14
-    assert materialized["trend_top_artists_30d"]["rows_rewritten"] == TOP_ARTISTS
-    dashboard = materialized["trends_dashboard"]
+    assert history.latest_metadata("trend_top_artists_30d")["rows_rewritten"] == TOP_ARTISTS
+    dashboard = history.latest_metadata("trends_dashboard")
     assert dashboard["days"] == 14
     assert dashboard["path"] == str(history.dashboard_path)
     assert dashboard["dashboard"] == history.dashboard_path.resolve().as_uri()
     assert dashboard["bytes"] == history.dashboard_path.stat().st_size
+    assert f"  dashboard: {history.dashboard_path}" in history.cli_output.splitlines()
 
 
 def test_trends_and_the_dashboard_run_in_the_daily_job_after_the_tables_blocking_checks() -> None:

@@ -102,11 +102,10 @@ class SpotifyClient:
         fetches started ahead of the caller: a caller that is slow to take pages slows the
         fetching down instead of letting pages pile up in memory.
         """
-        batches = list(album_batches(albums))
-        known, done = len(batches), 0
-        for outcome in run_streaming(batches, self._fetch_track_task, self.settings.max_workers):
+        batches: list[_TrackTask] = list(album_batches(albums))  # their follow-ups are TrackPages
+        known = len(batches)
+        for done, outcome in enumerate(run_streaming(batches, self._fetch_track_task, self.settings.max_workers), 1):
             known += len(outcome.follow_ups)
-            done += 1
             if done % PROGRESS_EVERY == 0 or done == known:
                 sent = self._count("requests")
                 self._log.info("album tracks: %d/%d fetches done (%d requests so far)", done, known, sent)

@@ -209,7 +209,9 @@ def paging(body: _Body, item: Callable[[_Body], None], *, nullable_items: bool =
     limit, offset, total = body.count("limit", 0), body.count("offset", 0), body.count("total", 0)
     items = body.obj.get("items")
     if isinstance(items, list) and None not in (limit, offset, total):
-        assert limit is not None and offset is not None and total is not None
+        assert limit is not None
+        assert offset is not None
+        assert total is not None
         if len(items) > limit:
             body.fail("items", f"holds {len(items)} items, more than the limit {limit}")
         expected = max(0, min(limit, total - offset))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from itertools import takewhile
 
@@ -27,7 +27,7 @@ def full_jitter_delay(
     attempt: int, base_s: float, max_s: float, rand: Callable[[], float] = random.random
 ) -> float:
     """Seconds to wait after the ``attempt``-th failure (1-based): uniform in [0, min(max, base*2^(n-1)))."""
-    return rand() * min(max_s, base_s * 2 ** (attempt - 1))
+    return rand() * min(max_s, base_s * 2.0 ** (attempt - 1))
 
 
 class FullJitterRetry(Retry):
@@ -70,7 +70,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float:
             when = parsedate_to_datetime(value)
         except (TypeError, ValueError):
             return DEFAULT_RETRY_AFTER_S
-        seconds = (when - (now or datetime.now(timezone.utc))).total_seconds()
+        seconds = (when - (now or datetime.now(UTC))).total_seconds()
     return max(seconds, MIN_RETRY_AFTER_S)
 
 

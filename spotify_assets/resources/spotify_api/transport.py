@@ -20,7 +20,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +53,7 @@ class Reply:
     document: Any = field(default=None, repr=False)  # the parsed body of a 2xx reply
 
 
-class _UnusableBody(Exception):
+class _UnusableBodyError(Exception):
     """A 2xx whose body cannot be used as is; worth sending the request again."""
 
 
@@ -100,7 +100,7 @@ class Transport:
         for attempt in range(1, attempts + 1):
             try:
                 return self._send_until_not_rate_limited(request, environment, parse, authorize)
-            except _UnusableBody as problem:
+            except _UnusableBodyError as problem:
                 if attempt == attempts:
                     raise SpotifyResponseError(f"{request.url}: {problem} (on each of {attempts} attempts)") from None
                 self._counters.add("retries")
@@ -115,7 +115,7 @@ class Transport:
     def _send_until_not_rate_limited(
         self,
         request: requests.PreparedRequest,
-        environment: dict[str, Any],
+        environment: Mapping[str, Any],
         parse: Callable[[bytes], Any],
         authorize: Callable[[], dict[str, str]] | None,
     ) -> Reply:
@@ -130,7 +130,7 @@ class Transport:
                 return self._reply(response, str(request.url), parse)
             self._wait_out_rate_limit(response, str(request.url))
 
-    def _send_once(self, request: requests.PreparedRequest, environment: dict[str, Any]) -> requests.Response:
+    def _send_once(self, request: requests.PreparedRequest, environment: Mapping[str, Any]) -> requests.Response:
         sends = 1
         try:
             with self._in_flight:
@@ -152,7 +152,7 @@ class Transport:
                         self.pacer.release(sends)
         except requests.exceptions.ChunkedEncodingError as exc:
             self._counters.add("requests")
-            raise _UnusableBody("the body was cut off mid-transfer") from exc
+            raise _UnusableBodyError("the body was cut off mid-transfer") from exc
         except requests.exceptions.RequestException as exc:
             self._count_sends(sends)
             raise SpotifyUnavailableError(
@@ -177,7 +177,7 @@ class Transport:
         try:
             document = parse(response.content)
         except ValueError:
-            raise _UnusableBody(
+            raise _UnusableBodyError(
                 f"the {response.status_code} body is not valid JSON ({len(response.content)} bytes; truncated?)"
             ) from None
         return Reply(response.status_code, url, response.content, document)
