@@ -30,7 +30,6 @@ import signal
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -38,14 +37,11 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import dagster as dg
+from spotify_assets.accepted_warnings import ignore_accepted_warnings
 
-# The preview/beta Dagster APIs the definitions use on purpose say so on import (filtered by name,
-# as the CLI does); the smoke test's output is one line per proof.
-warnings.filterwarnings(
-    "ignore", message="Specifying a partitions_def on an AssetCheckSpec", category=dg.PreviewWarning
-)
-warnings.filterwarnings("ignore", message="Function `build_column_schema_change_checks`", category=dg.BetaWarning)
+# The preview/beta Dagster APIs the definitions use on purpose say so on import (filtered by
+# message, as the CLI does); the smoke test's output is one line per proof.
+ignore_accepted_warnings()
 
 from spotify_assets.emulator import Catalog  # noqa: E402
 from spotify_assets.resources.spotify import EmulatorSpotifyResource  # noqa: E402
