@@ -13,7 +13,6 @@ from typing import Any, Generic, TypeVar
 import dagster as dg
 
 from spotify_assets.landing import (
-    TracksManifest,
     counts_since,
     land_album_tracks,
     land_new_releases,
