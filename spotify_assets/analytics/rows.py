@@ -1,4 +1,4 @@
-"""Read DuckDB result rows by column name, never by position."""
+"""Read DuckDB result rows by column name, never by position (``transform.sql.records``)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,9 @@ from typing import Any
 
 import duckdb
 
-
-def rows_as_dicts(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    """The executed statement's rows as ``{column: value}`` (names from the cursor's description)."""
-    names = [column[0] for column in cursor.description or ()]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+from spotify_assets.transform.sql import records
 
 
 def query_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:
-    return rows_as_dicts(conn.execute(sql, params) if params is not None else conn.execute(sql))
+    """Run ``sql`` and return its rows as ``{column: value}``."""
+    return records(conn.execute(sql, params) if params is not None else conn.execute(sql))

@@ -33,6 +33,7 @@ import duckdb
 
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.transform.schema import Column, Table
+from spotify_assets.transform.sql import transaction
 
 TRAILING_DAYS = 30
 TOP_ARTISTS = 15
@@ -355,15 +356,10 @@ def refresh_trends(conn: duckdb.DuckDBPyConnection, days: Sequence[date]) -> dic
     day_list = sorted(set(days))
     ensure_trend_tables(conn)
     refreshed: dict[str, Refreshed] = {}
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         for trend in TRENDS:
             refreshed[trend.key] = _refresh_one(conn, trend, day_list)
         conn.execute("DROP TABLE IF EXISTS _trend_scope")
-        conn.execute("COMMIT")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
     return refreshed
 
 
