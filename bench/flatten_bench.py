@@ -45,8 +45,8 @@ DEFAULT_MEM_CAP_GIB = 12.0
 
 def _template_pages() -> tuple[list, set[str]]:
     from spotify_assets.emulator import CatalogConfig, EmulatorConfig, SpotifyEmulator
-    from spotify_assets.resources.spotify_api import ClientSettings
-    from spotify_assets.resources.spotify_api.client import SpotifyClient
+    from spotify_assets.spotify_api import ClientSettings
+    from spotify_assets.spotify_api.client import SpotifyClient
     from spotify_assets.transform.releases import album_refs_from_release_pages
 
     config = EmulatorConfig(catalog=CatalogConfig(albums_per_day=200), today=DAY)

@@ -19,9 +19,9 @@ def fetch_token(token_url: str, client_id: str, secret: str) -> str:
 
 
 def ours(a: dict[str, Any]) -> dict[str, Any]:
-    from spotify_assets.resources.spotify_api import ClientSettings
-    from spotify_assets.resources.spotify_api.allocator import configure_process
-    from spotify_assets.resources.spotify_api.client import SpotifyClient
+    from spotify_assets.spotify_api import ClientSettings
+    from spotify_assets.spotify_api.allocator import configure_process
+    from spotify_assets.spotify_api.client import SpotifyClient
     from spotify_assets.transform.releases import album_refs_from_release_pages
 
     configure_process()  # what the CLI and the code location do at start

@@ -26,7 +26,7 @@ from spotify_assets.analytics.queries import ANALYSES
 from spotify_assets.configuration import SettingsError
 from spotify_assets.emulator import Catalog
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
-from spotify_assets.resources.spotify_api.allocator import configure_process
+from spotify_assets.spotify_api.allocator import configure_process
 from spotify_assets.transform.flatten import row_counts
 
 

@@ -13,9 +13,9 @@ from spotify_assets.assets.trends import trend_assets
 from spotify_assets.batches import split_failed_batches
 from spotify_assets.checks.freshness import partition_freshness_checks, partition_freshness_sensor
 from spotify_assets.checks.table_checks import schema_change_checks, table_quality_checks
-from spotify_assets.resources.spotify_api.allocator import configure_process
 from spotify_assets.schedules import daily_snapshot_job, daily_snapshot_schedule
 from spotify_assets.settings import resources_from_env
+from spotify_assets.spotify_api.allocator import configure_process
 
 # This module is the code location's entry point, loaded by every Dagster process that runs our
 # assets: the one place for process-wide settings (glibc's mmap threshold, see allocator.py).

@@ -16,9 +16,9 @@ from typing import Protocol
 
 from spotify_assets import raw_layout as layout
 from spotify_assets.raw_layout import AlbumTracksEntry, ReleaseManifest, TracksManifest, UnavailableEntry
-from spotify_assets.resources.spotify_api import AlbumRef, RawPage
-from spotify_assets.resources.spotify_api.models import ALBUM_UNAVAILABLE
 from spotify_assets.resources.storage import RawStore
+from spotify_assets.spotify_api import AlbumRef, RawPage
+from spotify_assets.spotify_api.models import ALBUM_UNAVAILABLE
 from spotify_assets.transform.releases import RawDataError, album_refs_from_release_pages, plan_track_fetch
 from spotify_assets.transform.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE, check_unavailable_share
 

@@ -24,9 +24,9 @@ from spotify_assets.landing import (
 from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
 from spotify_assets.raw_layout import ALBUM_TRACKS, NEW_RELEASES, TracksManifest, partition_prefix
 from spotify_assets.resources.spotify import SpotifyResource
-from spotify_assets.resources.spotify_api import SpotifyClient
 from spotify_assets.resources.storage import RawStorageResource, RawStore
 from spotify_assets.resources.warehouse import WarehouseResource
+from spotify_assets.spotify_api import SpotifyClient
 
 M = TypeVar("M")
 

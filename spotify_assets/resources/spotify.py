@@ -32,8 +32,8 @@ from pydantic import PrivateAttr, field_validator
 
 from spotify_assets.emulator import CatalogConfig, EmulatorConfig, FaultConfig, SpotifyEmulator
 from spotify_assets.resources.env import env_field
-from spotify_assets.resources.spotify_api import ClientSettings, SpotifyClient, SpotifyConfigError, SpotifyError
-from spotify_assets.resources.spotify_api.models import MAX_PAGE_LIMIT
+from spotify_assets.spotify_api import ClientSettings, SpotifyClient, SpotifyConfigError, SpotifyError
+from spotify_assets.spotify_api.models import MAX_PAGE_LIMIT
 from spotify_assets.transform.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE
 
 Backend = Literal["emulator", "spotify"]

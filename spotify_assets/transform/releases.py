@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from spotify_assets.raw_layout import AlbumTracksEntry
-from spotify_assets.resources.spotify_api import AlbumRef
+from spotify_assets.spotify_api import AlbumRef
 
 
 class RawDataError(ValueError):

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from spotify_assets.emulator import Catalog, CatalogConfig, EmulatorConfig, FaultConfig, SpotifyEmulator
-from spotify_assets.resources.spotify_api import AlbumRef, ClientSettings, RawPage, SpotifyClient
+from spotify_assets.spotify_api import AlbumRef, ClientSettings, RawPage, SpotifyClient
 
 DAY = date(2026, 11, 20)
 CREDENTIALS = EmulatorConfig()  # the emulator's default client id / secret

@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from spotify_assets.resources.spotify_api import SpotifyAuthError, SpotifyResponseError
-from spotify_assets.resources.spotify_api.auth import AccessToken, TokenCache, parse_token_reply
+from spotify_assets.spotify_api import SpotifyAuthError, SpotifyResponseError
+from spotify_assets.spotify_api.auth import AccessToken, TokenCache, parse_token_reply
 
 TOKEN_URL = "https://accounts.example.test/api/token"
 

@@ -7,15 +7,15 @@ import time
 
 import pytest
 
-from spotify_assets.resources.spotify_api import AlbumRef, ClientSettings, SpotifyConfigError
-from spotify_assets.resources.spotify_api.batching import (
+from spotify_assets.spotify_api import AlbumRef, ClientSettings, SpotifyConfigError
+from spotify_assets.spotify_api.batching import (
     AlbumsBatch,
     TrackPage,
     album_batches,
     extra_track_pages,
     per_album_first_pages,
 )
-from spotify_assets.resources.spotify_api.concurrency import Outcome, run_streaming
+from spotify_assets.spotify_api.concurrency import Outcome, run_streaming
 
 
 def test_albums_go_in_numbered_batches_of_twenty() -> None:

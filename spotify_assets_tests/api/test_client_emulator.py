@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from requests.adapters import HTTPAdapter
 
-from spotify_assets.resources.spotify_api import SpotifyAuthError, SpotifyRateLimitError
+from spotify_assets.spotify_api import SpotifyAuthError, SpotifyRateLimitError
 from spotify_assets_tests.api.conftest import (
     DAY,
     Connect,

@@ -14,8 +14,8 @@ import time
 
 import pytest
 
-from spotify_assets.resources.spotify_api import AlbumRef, ClientSettings, SpotifyConfigError
-from spotify_assets.resources.spotify_api.throttle import RequestPacer
+from spotify_assets.spotify_api import AlbumRef, ClientSettings, SpotifyConfigError
+from spotify_assets.spotify_api.throttle import RequestPacer
 from spotify_assets_tests.api.conftest import (
     DAY,
     Connect,

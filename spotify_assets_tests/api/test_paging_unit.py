@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from spotify_assets.resources.spotify_api import SpotifyResponseError
-from spotify_assets.resources.spotify_api.paging import NextLinkGuard, next_offset, unwrap_paging
+from spotify_assets.spotify_api import SpotifyResponseError
+from spotify_assets.spotify_api.paging import NextLinkGuard, next_offset, unwrap_paging
 
 ORIGIN = "https://api.example.test"
 URL = f"{ORIGIN}/v1/browse/new-releases"

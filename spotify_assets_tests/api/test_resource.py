@@ -10,8 +10,8 @@ import pytest
 from spotify_assets.configuration import SettingsError
 from spotify_assets.emulator import Catalog, CatalogConfig
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
-from spotify_assets.resources.spotify_api import AlbumRef, SpotifyConfigError
 from spotify_assets.settings import spotify_from_env
+from spotify_assets.spotify_api import AlbumRef, SpotifyConfigError
 from spotify_assets_tests.api.conftest import DAY, StartEmulator, release_items, track_ids_by_album
 
 

@@ -9,8 +9,8 @@ from email.utils import format_datetime
 import pytest
 from urllib3.util.retry import RequestHistory
 
-from spotify_assets.resources.spotify_api import SpotifyRateLimitError
-from spotify_assets.resources.spotify_api.retry import (
+from spotify_assets.spotify_api import SpotifyRateLimitError
+from spotify_assets.spotify_api.retry import (
     DEFAULT_RETRY_AFTER_S,
     MIN_RETRY_AFTER_S,
     full_jitter_delay,
@@ -18,7 +18,7 @@ from spotify_assets.resources.spotify_api.retry import (
     parse_retry_after,
     transient_failure_retry,
 )
-from spotify_assets.resources.spotify_api.throttle import RateLimitGate
+from spotify_assets.spotify_api.throttle import RateLimitGate
 
 
 class FakeClock:

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from spotify_assets.resources.spotify_api import contract
+from spotify_assets.spotify_api import contract
 from spotify_assets_tests.emulator import seeds
 from spotify_assets_tests.emulator.conftest import CLIENT_ID, CLIENT_SECRET, DAY, ApiClient, EmulatorFactory
 

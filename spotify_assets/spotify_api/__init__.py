@@ -9,8 +9,8 @@ within ceilings; ``albums?ids=`` batching with Development-Mode fallbacks; bound
             ...
 """
 
-from spotify_assets.resources.spotify_api.client import SpotifyClient
-from spotify_assets.resources.spotify_api.errors import (
+from spotify_assets.spotify_api.client import SpotifyClient
+from spotify_assets.spotify_api.errors import (
     SpotifyAuthError,
     SpotifyConfigError,
     SpotifyError,
@@ -20,7 +20,7 @@ from spotify_assets.resources.spotify_api.errors import (
     SpotifyResponseError,
     SpotifyUnavailableError,
 )
-from spotify_assets.resources.spotify_api.models import AlbumRef, ClientSettings, RawPage, UnavailableAlbum
+from spotify_assets.spotify_api.models import AlbumRef, ClientSettings, RawPage, UnavailableAlbum
 
 __all__ = [
     "AlbumRef",

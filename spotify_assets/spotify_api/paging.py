@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from spotify_assets.resources.spotify_api.errors import SpotifyResponseError
+from spotify_assets.spotify_api.errors import SpotifyResponseError
 
 
 def unwrap_paging(document: Any, envelope: str | None, url: str) -> dict[str, Any]:

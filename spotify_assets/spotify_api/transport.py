@@ -27,20 +27,20 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from spotify_assets.resources.spotify_api.errors import (
+from spotify_assets.spotify_api.errors import (
     SpotifyRateLimitError,
     SpotifyResponseError,
     SpotifyUnavailableError,
 )
-from spotify_assets.resources.spotify_api.models import ClientSettings
-from spotify_assets.resources.spotify_api.retry import (
+from spotify_assets.spotify_api.models import ClientSettings
+from spotify_assets.spotify_api.retry import (
     full_jitter_delay,
     is_quota_exceeded,
     parse_retry_after,
     transient_failure_retry,
 )
-from spotify_assets.resources.spotify_api.stats import Counters
-from spotify_assets.resources.spotify_api.throttle import RateLimitGate, RequestPacer
+from spotify_assets.spotify_api.stats import Counters
+from spotify_assets.spotify_api.throttle import RateLimitGate, RequestPacer
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from spotify_assets.resources.spotify_api.errors import SpotifyConfigError
+from spotify_assets.spotify_api.errors import SpotifyConfigError
 
 MAX_PAGE_LIMIT = 50  # Spotify's maximum `limit` for every paged endpoint we use
 

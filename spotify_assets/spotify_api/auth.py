@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from spotify_assets.resources.spotify_api.errors import SpotifyAuthError, SpotifyResponseError
+from spotify_assets.spotify_api.errors import SpotifyAuthError, SpotifyResponseError
 
 CREDENTIALS_HINT = "check SPOTIFY_CLIENT_ID / SPOTIFY_CLIENT_SECRET"
 

@@ -15,7 +15,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from spotify_assets.resources.spotify_api.errors import SpotifyRateLimitError
+from spotify_assets.spotify_api.errors import SpotifyRateLimitError
 
 
 class RateLimitGate:

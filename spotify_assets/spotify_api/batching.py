@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from itertools import islice
 
-from spotify_assets.resources.spotify_api.models import AlbumRef
+from spotify_assets.spotify_api.models import AlbumRef
 
 ALBUMS_PER_BATCH = 20  # maximum ids for GET /albums
 EMBEDDED_TRACKS = 50  # tracks embedded in each album of GET /albums

@@ -16,8 +16,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
-from spotify_assets.resources.spotify_api.auth import AccessToken, TokenCache, parse_token_reply
-from spotify_assets.resources.spotify_api.batching import (
+from spotify_assets.spotify_api.auth import AccessToken, TokenCache, parse_token_reply
+from spotify_assets.spotify_api.batching import (
     TRACKS_PAGE_LIMIT,
     AlbumsBatch,
     TrackPage,
@@ -25,8 +25,8 @@ from spotify_assets.resources.spotify_api.batching import (
     extra_track_pages,
     per_album_first_pages,
 )
-from spotify_assets.resources.spotify_api.concurrency import Outcome, run_streaming
-from spotify_assets.resources.spotify_api.errors import (
+from spotify_assets.spotify_api.concurrency import Outcome, run_streaming
+from spotify_assets.spotify_api.errors import (
     SpotifyAuthError,
     SpotifyConfigError,
     SpotifyForbiddenError,
@@ -34,16 +34,16 @@ from spotify_assets.resources.spotify_api.errors import (
     api_error_message,
     error_for_status,
 )
-from spotify_assets.resources.spotify_api.models import (
+from spotify_assets.spotify_api.models import (
     ALBUM_UNAVAILABLE,
     AlbumRef,
     ClientSettings,
     RawPage,
     UnavailableAlbum,
 )
-from spotify_assets.resources.spotify_api.paging import NextLinkGuard, next_offset, paging_total, unwrap_paging
-from spotify_assets.resources.spotify_api.stats import Counters
-from spotify_assets.resources.spotify_api.transport import Reply, Transport
+from spotify_assets.spotify_api.paging import NextLinkGuard, next_offset, paging_total, unwrap_paging
+from spotify_assets.spotify_api.stats import Counters
+from spotify_assets.spotify_api.transport import Reply, Transport
 
 PROGRESS_EVERY = 10  # album-track fetches between progress lines
 SEARCH_PAGE_LIMIT = 10  # search's maximum `limit` since 2026 (OpenAPI spec; larger ones get 10 at most)
