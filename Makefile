@@ -44,6 +44,17 @@ test: $(STAMP) browser fonts postgres
 prod-smoke: $(STAMP) postgres
 	$(BIN)/python -m spotify_assets_tests.prod.smoke
 
+# Install Debian package $(1) where we may (root or passwordless sudo, apt-get); otherwise, or if
+# that fails, print one line saying so and $(2), and go on. Used by browser, fonts and postgres.
+define apt_install
+if ! command -v apt-get >/dev/null 2>&1; then echo "notice: no $(1) and no apt-get; $(2)"; exit 0; fi; \
+if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+else echo "notice: no $(1), and installing it needs root; $(2)"; exit 0; fi; \
+echo "installing $(1) (apt-get)..."; \
+{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(1); } >/dev/null 2>&1 \
+  || echo "notice: apt-get could not install $(1); $(2)"
+endef
+
 # The browser e2e test (spotify_assets_tests/e2e) drives a Chromium. With none found (and no
 # CHROMIUM_PATH chosen), install Debian's where we may (root or passwordless sudo, apt-get);
 # otherwise, or if that fails, print one line and go on: that test then skips and says why.
@@ -51,12 +62,7 @@ CHROMIUMS := chromium /usr/bin/chromium chromium-browser google-chrome google-ch
 browser:
 	@if [ -n "$$CHROMIUM_PATH" ]; then exit 0; fi; \
 	for c in $(CHROMIUMS); do command -v $$c >/dev/null 2>&1 && exit 0; done; \
-	if ! command -v apt-get >/dev/null 2>&1; then echo "notice: no Chromium and no apt-get; the browser e2e test will skip"; exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
-	else echo "notice: no Chromium, and installing one needs root; the browser e2e test will skip"; exit 0; fi; \
-	echo "installing chromium (apt-get) for the browser e2e test..."; \
-	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; } >/dev/null 2>&1 \
-	  || echo "notice: apt-get could not install chromium; the browser e2e test will skip"
+	$(call apt_install,chromium,the browser e2e test will skip)
 
 # Charts and the dashboard draw Korean, Japanese and Chinese names: Debian's fonts-noto-cjk covers
 # CJK and Hangul (DejaVu, bundled with matplotlib, the rest). Installed like chromium above; without
@@ -64,12 +70,7 @@ browser:
 NOTO_CJK := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
 fonts:
 	@if [ -f $(NOTO_CJK) ] || { command -v fc-list >/dev/null 2>&1 && fc-list | grep -q "Noto Sans CJK"; }; then exit 0; fi; \
-	if ! command -v apt-get >/dev/null 2>&1; then echo "notice: no Noto CJK font and no apt-get; CJK/Hangul names will be drawn as boxes"; exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
-	else echo "notice: no Noto CJK font, and installing one needs root; CJK/Hangul names will be drawn as boxes"; exit 0; fi; \
-	echo "installing fonts-noto-cjk (apt-get) for Korean/Japanese/Chinese names in charts and the dashboard..."; \
-	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; } >/dev/null 2>&1 \
-	  || echo "notice: apt-get could not install fonts-noto-cjk; CJK/Hangul names will be drawn as boxes"
+	$(call apt_install,fonts-noto-cjk,CJK/Hangul names will be drawn as boxes)
 
 # The trends dashboard (written by `make run`): prints its path and serves its folder on
 # 127.0.0.1 (PORT=8765 by default; Ctrl-C stops). Opening the file directly works as well.
@@ -81,12 +82,7 @@ dashboard: $(STAMP)
 # none found, install them the way `browser` installs Chromium; else one line, and it skips.
 postgres:
 	@if [ -n "$$PG_BIN_DIR" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
-	if ! command -v apt-get >/dev/null 2>&1; then echo "notice: no PostgreSQL and no apt-get; the prod smoke test will skip"; exit 0; fi; \
-	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
-	else echo "notice: no PostgreSQL, and installing it needs root; the prod smoke test will skip"; exit 0; fi; \
-	echo "installing postgresql (apt-get) for the prod smoke test..."; \
-	{ $$sudo apt-get update -qq && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql; } >/dev/null 2>&1 \
-	  || echo "notice: apt-get could not install postgresql; the prod smoke test will skip"
+	$(call apt_install,postgresql,the prod smoke test will skip)
 
 dev: $(STAMP)
 	$(BIN)/dagster dev -w workspace.yaml
