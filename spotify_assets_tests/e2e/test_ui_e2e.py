@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from spotify_assets.transform.schema import TABLES
-from spotify_assets_tests.e2e.conftest import DagsterServer
+from spotify_assets_tests.dagster_dev import LAUNCH_RUN, RUN_STATUS, DagsterServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -34,17 +34,6 @@ RUN_CONFIG: dict[str, Any] = {}
 CORE_ASSETS = {"raw_new_releases", "raw_album_tracks", *(t.name for t in TABLES)}
 CHECKED_ASSET = "albums"
 
-LAUNCH_RUN = """
-mutation Launch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename
-    ... on LaunchRunSuccess { run { runId status } }
-    ... on RunConfigValidationInvalid { errors { message } }
-    ... on Error { message }
-  }
-}
-"""
-RUN_STATUS = "query Status($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { status } } }"
 RUN_LOGS = """
 query Logs($runId: ID!) {
   logsForRun(runId: $runId) {

@@ -5,12 +5,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from spotify_assets_tests.dagster_dev import DagsterServer
+from spotify_assets_tests.dagster_dev import DONE, JOB, LAUNCH_BACKFILL, LAUNCH_RUN, RUN_STATUS, DagsterServer
 
-JOB = "daily_snapshot_job"
 SCHEDULE = "daily_snapshot_job_schedule"
 ALERT_SENSOR = "daily_snapshot_failure_alert"
-DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 
 START_SCHEDULE = """
 mutation Start($selector: ScheduleSelector!) {
@@ -34,19 +32,6 @@ query Ticks($selector: SensorSelector!) {
     __typename ... on Sensor { sensorState { status ticks(limit: 5) { status timestamp } } }
   }
 }"""
-LAUNCH_RUN = """
-mutation Launch($params: ExecutionParams!) {
-  launchRun(executionParams: $params) {
-    __typename ... on LaunchRunSuccess { run { runId status } }
-    ... on RunConfigValidationInvalid { errors { message } } ... on Error { message }
-  }
-}"""
-LAUNCH_BACKFILL = """
-mutation Backfill($params: LaunchBackfillParams!) {
-  launchPartitionBackfill(backfillParams: $params) {
-    __typename ... on LaunchBackfillSuccess { backfillId } ... on Error { message }
-  }
-}"""
 BACKFILL = """
 query Backfill($id: String!) {
   partitionBackfillOrError(backfillId: $id) { __typename ... on PartitionBackfill { status } ... on Error { message } }
@@ -57,7 +42,6 @@ query Runs($key: String!, $value: String!) {
     __typename ... on Runs { results { runId status tags { key value } } }
   }
 }"""
-RUN_STATUS = "query Status($runId: ID!) { runOrError(runId: $runId) { __typename ... on Run { status } } }"
 
 
 class Dagster:
