@@ -132,6 +132,21 @@ ARTISTS_PER_DAY = Trend(
     order_by="snapshot_date",
 )
 
+
+def _per_day_by_album_type_and_overall(measures: str) -> str:
+    """``measures`` over the scope days' tracks, per (day, album type) and per day over every type
+    (album_type ``'all'``): the grouping both per-type track trends share."""
+    return f"""
+        SELECT
+            t.snapshot_date,
+            CASE WHEN grouping(a.album_type) = 1 THEN '{ALL_TYPES}' ELSE a.album_type END,
+            {measures}
+        FROM tracks t JOIN albums a ON a.snapshot_date = t.snapshot_date AND a.album_id = t.album_id
+        WHERE t.snapshot_date IN (SELECT k FROM _trend_scope)
+        GROUP BY GROUPING SETS ((t.snapshot_date, a.album_type), (t.snapshot_date))
+    """
+
+
 TRACK_DURATIONS = Trend(
     key="track_durations",
     title="Track duration: median and quartiles",
@@ -148,17 +163,11 @@ TRACK_DURATIONS = Trend(
     ),
     key_column="snapshot_date",
     scope_sql=_THE_DAYS,
-    select_sql=f"""
-        SELECT
-            t.snapshot_date,
-            CASE WHEN grouping(a.album_type) = 1 THEN '{ALL_TYPES}' ELSE a.album_type END,
-            count(*),
+    select_sql=_per_day_by_album_type_and_overall(
+        """count(*),
             quantile_cont(t.duration_ms, 0.25) / 1000, quantile_cont(t.duration_ms, 0.5) / 1000,
-            quantile_cont(t.duration_ms, 0.75) / 1000
-        FROM tracks t JOIN albums a ON a.snapshot_date = t.snapshot_date AND a.album_id = t.album_id
-        WHERE t.snapshot_date IN (SELECT k FROM _trend_scope)
-        GROUP BY GROUPING SETS ((t.snapshot_date, a.album_type), (t.snapshot_date))
-    """,
+            quantile_cont(t.duration_ms, 0.75) / 1000"""
+    ),
     order_by=f"snapshot_date, album_type = '{ALL_TYPES}', album_type",
 )
 
@@ -177,15 +186,9 @@ EXPLICIT_SHARE = Trend(
     ),
     key_column="snapshot_date",
     scope_sql=_THE_DAYS,
-    select_sql=f"""
-        SELECT
-            t.snapshot_date,
-            CASE WHEN grouping(a.album_type) = 1 THEN '{ALL_TYPES}' ELSE a.album_type END,
-            count(*), count(*) FILTER (WHERE t.explicit), count(*) FILTER (WHERE t.explicit) / count(*)
-        FROM tracks t JOIN albums a ON a.snapshot_date = t.snapshot_date AND a.album_id = t.album_id
-        WHERE t.snapshot_date IN (SELECT k FROM _trend_scope)
-        GROUP BY GROUPING SETS ((t.snapshot_date, a.album_type), (t.snapshot_date))
-    """,
+    select_sql=_per_day_by_album_type_and_overall(
+        "count(*), count(*) FILTER (WHERE t.explicit), count(*) FILTER (WHERE t.explicit) / count(*)"
+    ),
     order_by=f"snapshot_date, album_type = '{ALL_TYPES}', album_type",
 )
 
