@@ -10,7 +10,8 @@ Every daily asset and check therefore works the same way for one day or many:
         context.add_asset_metadata(metadata, partition_key=day.isoformat())
     return dg.MaterializeResult()        # Dagster records one materialization per day
 
-and checks, written as ``@dg.multi_asset_check(..., can_subset=True)``, yield
+(``materialize_each_day(context, day_metadata)`` is that loop for a single asset; a multi-asset
+passes ``asset_key=`` too), and checks, written as ``@dg.multi_asset_check(..., can_subset=True)``, yield
 ``check_evaluation(context, ..., day=day)`` per day (an ``AssetCheckResult`` in a batch would be
 recorded without its partition; ``can_subset=True`` makes the check outputs optional, which they
 must be since a batch yields evaluations instead: a plain ``@asset_check`` fails a batch with
@@ -22,6 +23,7 @@ ends failed (see ``spotify_assets.batches``).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -56,9 +58,14 @@ def partition_dates(context: dg.AssetExecutionContext | dg.AssetCheckExecutionCo
     return [date.fromisoformat(key) for key in context.partition_keys]
 
 
-def partition_date(context: dg.AssetExecutionContext | dg.AssetCheckExecutionContext) -> date:
-    """The run's single day (for code that cannot run in a batch)."""
-    return date.fromisoformat(context.partition_key)
+def materialize_each_day(
+    context: dg.AssetExecutionContext, day_metadata: Callable[[date], Mapping[str, Any]]
+) -> dg.MaterializeResult[Any]:
+    """The batch pattern for a single asset: do each day of the run (``day_metadata`` raises on a bad
+    day), record what it returns on that day's partition; Dagster records one materialization per day."""
+    for day in partition_dates(context):
+        context.add_asset_metadata(dict(day_metadata(day)), partition_key=day.isoformat())
+    return dg.MaterializeResult()
 
 
 def check_evaluation(

@@ -32,7 +32,7 @@ from spotify_assets.analytics.queries import (
 )
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.metadata import markdown_table, table_schema
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day
 from spotify_assets.resources.warehouse import WarehouseResource
 
 GROUP = "analytics"
@@ -57,7 +57,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
     )
     def _analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
-        for day in partition_dates(context):
+        def day_metadata(day: date) -> dict[str, Any]:
             with warehouse.get_connection() as conn:
                 rows = refresh(conn, analysis, day)
                 extra = _stats_metadata(conn, analysis, day)
@@ -65,7 +65,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
             png = chart_png(analysis, rows, day)
             summary = summarize(analysis, rows, day)
             context.log.info("%s for %s: %s (chart %d bytes)", table.name, day, summary, len(png))
-            metadata = {
+            return {
                 "summary": summary,
                 "chart": dg.MetadataValue.md(chart_markdown(png, analysis.title)),
                 "chart_bytes": len(png),
@@ -78,8 +78,8 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
                 "database": warehouse.database,
                 **extra,
             }
-            context.add_asset_metadata(metadata, partition_key=day.isoformat())
-        return dg.MaterializeResult()
+
+        return materialize_each_day(context, day_metadata)
 
     return _analytics
 

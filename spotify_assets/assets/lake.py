@@ -12,7 +12,7 @@ import dagster as dg
 
 from spotify_assets.lake.export import write_day
 from spotify_assets.metadata import markdown_table
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.object_store import ObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -36,9 +36,7 @@ def lake_export(
 ) -> dg.MaterializeResult[Any]:
     store = lake.get_store()
     store.check_writable()
-    for day in partition_dates(context):
-        context.add_asset_metadata(_export_day(context, warehouse, store, day), partition_key=day.isoformat())
-    return dg.MaterializeResult()
+    return materialize_each_day(context, lambda day: _export_day(context, warehouse, store, day))
 
 
 def _export_day(

@@ -21,7 +21,7 @@ from spotify_assets.landing import (
     read_tracks_manifest,
     release_albums,
 )
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day
 from spotify_assets.raw_layout import ALBUM_TRACKS, NEW_RELEASES, TracksManifest, partition_prefix
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource, RawStore
@@ -99,9 +99,7 @@ def raw_new_releases(
     # or DuckDB path fails in seconds with its name, not after the whole day has been fetched.
     store.check_writable()
     warehouse.check_usable()
-    for day in partition_dates(context):
-        context.add_asset_metadata(_land_releases(context, spotify, store, day), partition_key=day.isoformat())
-    return dg.MaterializeResult()
+    return materialize_each_day(context, lambda day: _land_releases(context, spotify, store, day))
 
 
 def _land_releases(
@@ -151,9 +149,7 @@ def raw_album_tracks(
     context: dg.AssetExecutionContext, spotify: SpotifyResource, raw_storage: RawStorageResource
 ) -> dg.MaterializeResult[Any]:
     store = raw_storage.get_store()
-    for day in partition_dates(context):
-        context.add_asset_metadata(_land_tracks(context, spotify, store, day), partition_key=day.isoformat())
-    return dg.MaterializeResult()
+    return materialize_each_day(context, lambda day: _land_tracks(context, spotify, store, day))
 
 
 def _land_tracks(
