@@ -1,8 +1,10 @@
-"""Resources built from environment variables, validated up front with errors naming the variable.
+"""Which resources the environment asks for: the choices between resources, nothing more.
 
-Secrets stay ``EnvVar`` references, so Dagster resolves them at run time and never shows their
-values in the UI or in run config. Everything else is parsed here so a bad value fails before
-any work starts (e.g. ``SPOTIFY_MAX_WORKERS=lots`` names the variable and the accepted range).
+Each resource declares its own variables, defaults and constraints (``resources/env.py``); this
+module picks the Spotify backend, derives the local paths from ``SPOTIFY_ASSETS_DATA_DIR``, checks
+the few rules that span variables, and passes the rest to the resources, so a bad value fails
+before any work starts with the variable named (e.g. ``SPOTIFY_MAX_WORKERS=lots``). Secrets stay
+``EnvVar`` references, resolved by Dagster at run time and never shown.
 """
 
 from __future__ import annotations
