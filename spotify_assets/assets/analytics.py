@@ -32,7 +32,7 @@ from spotify_assets.analytics.queries import (
 )
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.metadata import markdown_table, table_schema
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day, partition_dates
 from spotify_assets.resources.warehouse import WarehouseResource
 
 GROUP = "analytics"
@@ -57,11 +57,13 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
     )
     def _analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
+        # The batch's days are refreshed over one connection (opening the file costs more than a
+        # day's refresh); the charts are drawn after the warehouse lock is released.
+        with warehouse.get_connection() as conn:
+            refreshed = {day: _refresh_day(conn, analysis, day) for day in partition_dates(context)}
+
         def day_metadata(day: date) -> dict[str, Any]:
-            with warehouse.get_connection() as conn:
-                rows = refresh(conn, analysis, day)
-                extra = _stats_metadata(conn, analysis, day)
-                [total] = query_dicts(conn, f"SELECT count(*) AS n FROM {table.name}")
+            rows, table_rows, extra = refreshed[day]
             png = chart_png(analysis, rows, day)
             summary = summarize(analysis, rows, day)
             context.log.info("%s for %s: %s (chart %d bytes)", table.name, day, summary, len(png))
@@ -72,7 +74,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
                 "preview": dg.MetadataValue.md(_preview(table.column_names, rows)),
                 # The day's rows (this partition) and the whole table's, as Dagster defines them.
                 "dagster/partition_row_count": len(rows),
-                "dagster/row_count": total["n"],
+                "dagster/row_count": table_rows,
                 "dagster/column_schema": table_schema(table),
                 "dagster/table_name": table.name,
                 "database": warehouse.database,
@@ -82,6 +84,15 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         return materialize_each_day(context, day_metadata)
 
     return _analytics
+
+
+def _refresh_day(
+    conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date
+) -> tuple[list[Row], int, dict[str, float | int]]:
+    """Rewrite the day's rows; return them, the table's row count after it, and extra statistics."""
+    rows = refresh(conn, analysis, day)
+    [total] = query_dicts(conn, f"SELECT count(*) AS n FROM {analysis.table.name}")
+    return rows, total["n"], _stats_metadata(conn, analysis, day)
 
 
 def _preview(columns: Sequence[str], rows: Sequence[Row]) -> str:

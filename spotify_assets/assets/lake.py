@@ -10,9 +10,9 @@ from typing import Any
 
 import dagster as dg
 
-from spotify_assets.lake.export import write_day
+from spotify_assets.lake.export import LakeFile, write_day
 from spotify_assets.metadata import markdown_table
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day
+from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day, partition_dates
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.object_store import ObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -36,16 +36,18 @@ def lake_export(
 ) -> dg.MaterializeResult[Any]:
     store = lake.get_store()
     store.check_writable()
-    return materialize_each_day(context, lambda day: _export_day(context, warehouse, store, day))
-
-
-def _export_day(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, store: ObjectStore, day: date
-) -> dict[str, Any]:
     with store.staging() as staging:
+        # The batch's days are staged over one connection (opening the file costs more than a
+        # day's export), then published one day at a time once the warehouse lock is released.
         with warehouse.get_connection() as conn:
-            files = write_day(conn, day, staging)
-        uris = store.publish({f.key: f.path for f in files})
+            staged = {day: write_day(conn, day, staging) for day in partition_dates(context)}
+        return materialize_each_day(context, lambda day: _publish_day(context, store, day, staged[day]))
+
+
+def _publish_day(
+    context: dg.AssetExecutionContext, store: ObjectStore, day: date, files: list[LakeFile]
+) -> dict[str, Any]:
+    uris = store.publish({f.key: f.path for f in files})
     total = sum(f.bytes for f in files)
     summary = f"{len(files)} Parquet files, {total / 1024:.1f} KB for date={day}"
     context.log.info("lake for %s: %s at %s", day, summary, store.uri())

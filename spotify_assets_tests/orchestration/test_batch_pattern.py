@@ -34,19 +34,21 @@ def downstream(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     return dg.MaterializeResult()
 
 
-def run_range(first: str, last: str) -> dg.ExecuteInProcessResult:
+def run_range(first: str, last: str, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
     job = dg.Definitions(
         assets=[upstream, downstream], asset_checks=[upstream_checks]
     ).resolve_implicit_global_asset_job_def()
     return job.execute_in_process(
-        instance=dg.DagsterInstance.ephemeral(),
+        instance=instance or dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
         tags={"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last},
     )
 
 
 def test_a_batch_records_each_days_materialization_metadata_and_check_result() -> None:
-    result = run_range("2026-01-05", "2026-01-07")
+    instance = dg.DagsterInstance.ephemeral()
+    run_range("2026-01-05", "2026-01-06", instance)  # earlier materializations the results must not link to
+    result = run_range("2026-01-05", "2026-01-07", instance)
     assert result.success
     mats = {
         (m.asset_key.to_user_string(), m.partition): m.metadata
@@ -55,8 +57,16 @@ def test_a_batch_records_each_days_materialization_metadata_and_check_result() -
     assert {k: v["day"].value for k, v in mats.items()} == {
         ("upstream", d): d for d in ("2026-01-05", "2026-01-06", "2026-01-07")
     }
-    checks = {(c.partition, c.passed) for c in result.get_asset_check_evaluations()}
+    evaluations = result.get_asset_check_evaluations()
+    checks = {(c.partition, c.passed) for c in evaluations}
     assert checks == {("2026-01-05", True), ("2026-01-06", True), ("2026-01-07", True)}
+    # Each day's result is linked to that day's latest materialization, as a single-day run links it.
+    latest: dict[str | None, int] = {}
+    for record in instance.fetch_materializations(dg.AssetKey("upstream"), limit=10).records:  # newest first
+        latest.setdefault(record.partition_key, record.storage_id)
+    assert len(latest) == 3
+    assert {c.partition: c.target_materialization_data.storage_id for c in evaluations} == latest
+    assert {c.target_materialization_data.run_id for c in evaluations} == {result.run_id}
     assert {m.partition for m in result.asset_materializations_for_node("downstream")} == {
         "2026-01-05",
         "2026-01-06",
