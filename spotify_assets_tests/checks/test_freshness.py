@@ -49,3 +49,39 @@ def test_sensor_reports_a_state_once() -> None:
         assert {e.partition for e in first.asset_events} == {now.date().isoformat()}
         again = partition_freshness_sensor(dg.build_sensor_context(instance=instance, cursor=first.cursor))
         assert isinstance(again, dg.SkipReason)
+
+
+def test_the_check_judges_each_day_of_a_backfill_batch() -> None:
+    """A backfill of the tables launched from the UI selects this check too: in the batch's run it
+    must judge every day, not fail the run for having several days."""
+    from spotify_assets.checks.freshness import partition_freshness_checks
+    from spotify_assets.partitions import daily_backfill_policy, daily_partitions
+
+    @dg.multi_asset(
+        specs=[dg.AssetSpec(key) for key in TABLE_KEYS],
+        partitions_def=daily_partitions,
+        backfill_policy=daily_backfill_policy,
+    )
+    def tables():  # type: ignore[no-untyped-def]
+        for key in TABLE_KEYS:
+            yield dg.MaterializeResult(asset_key=key)  # one materialization per day of the run
+
+    defs = dg.Definitions(
+        assets=[tables],
+        asset_checks=[partition_freshness_checks],
+        jobs=[dg.define_asset_job("checks_only", selection=dg.AssetSelection.checks(partition_freshness_checks))],
+    )
+
+    def judged(job: dg.JobDefinition, first: str, last: str) -> dict[tuple[dg.AssetKey, str | None], bool]:
+        range_tags = {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+        result = job.execute_in_process(instance=instance, raise_on_error=False, tags=range_tags)
+        assert result.success
+        return {(e.asset_key, e.partition): e.passed for e in result.get_asset_check_evaluations()}
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        # Days long past their deadline that never landed: each judged, each failed (a WARN).
+        never = judged(defs.resolve_job_def("checks_only"), "2026-01-08", "2026-01-09")
+        assert never == {(key, day): False for key in TABLE_KEYS for day in ("2026-01-08", "2026-01-09")}
+        # The backfill's run lands its days, then judges each: landed (late), so passed.
+        batch = judged(defs.resolve_implicit_global_asset_job_def(), "2026-01-05", "2026-01-07")
+        assert batch == {(key, day): True for key in TABLE_KEYS for day in ("2026-01-05", "2026-01-06", "2026-01-07")}
