@@ -14,8 +14,6 @@ import dagster as dg
 ACCEPTED: tuple[tuple[str, type[Warning]], ...] = (
     # Per-day check results need partitioned checks (preview in 1.13).
     ("Specifying a partitions_def on an AssetCheckSpec", dg.PreviewWarning),
-    # Column-schema-change checks on the five tables (beta).
-    ("Function `build_column_schema_change_checks`", dg.BetaWarning),
     # Backfills run days in batches (BackfillPolicy, beta).
     ("Parameter `backfill_policy`", dg.BetaWarning),
 )

@@ -12,7 +12,8 @@ from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.trends import trend_assets
 from spotify_assets.batches import split_failed_batches
 from spotify_assets.checks.freshness import partition_freshness_checks, partition_freshness_sensor
-from spotify_assets.checks.table_checks import schema_change_checks, table_quality_checks
+from spotify_assets.checks.schema_change import column_schema_change_checks
+from spotify_assets.checks.table_checks import table_quality_checks
 from spotify_assets.schedules import daily_snapshot_job, daily_snapshot_schedule
 from spotify_assets.settings import resources_from_env
 from spotify_assets.spotify_api.allocator import configure_process
@@ -23,7 +24,7 @@ configure_process()
 
 defs = dg.Definitions(
     assets=[raw_new_releases, raw_album_tracks, spotify_tables, *analytics_assets, lake_export, *trend_assets],
-    asset_checks=[table_quality_checks, *schema_change_checks, partition_freshness_checks],
+    asset_checks=[table_quality_checks, column_schema_change_checks, partition_freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],
     sensors=[partition_freshness_sensor, split_failed_batches, daily_snapshot_failure_alert],

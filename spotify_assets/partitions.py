@@ -71,13 +71,13 @@ def materialize_each_day(
 MaterializationTargets = Mapping[tuple[dg.AssetKey, str], AssetCheckEvaluationTargetMaterializationData]
 
 
-def materialization_targets(
+def latest_materializations(
     context: dg.AssetCheckExecutionContext, asset_keys: Iterable[dg.AssetKey]
-) -> MaterializationTargets:
-    """The latest materialization of each (asset, day) of the run's days, which a day's check result
-    links to: one paged query per asset for the whole batch, instead of one per check and day (a
-    30-day batch of the table checks made 780 lookups). Days never materialized are left out."""
-    targets: dict[tuple[dg.AssetKey, str], AssetCheckEvaluationTargetMaterializationData] = {}
+) -> dict[tuple[dg.AssetKey, str], dg.EventLogRecord]:
+    """The latest materialization record of each (asset, day) of the run's days: one paged query per
+    asset for the whole batch, instead of one per check and day (a 30-day batch of the table checks
+    made 780 lookups). Days never materialized are left out."""
+    latest: dict[tuple[dg.AssetKey, str], dg.EventLogRecord] = {}
     for asset_key in asset_keys:
         missing, cursor = set(context.partition_keys), None
         while missing:
@@ -90,13 +90,27 @@ def materialization_targets(
             for record in page.records:
                 if record.partition_key in missing:
                     missing.discard(record.partition_key)
-                    targets[(asset_key, record.partition_key)] = AssetCheckEvaluationTargetMaterializationData(
-                        storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
-                    )
+                    latest[(asset_key, record.partition_key)] = record
             if not page.has_more:
                 break
             cursor = page.cursor
-    return targets
+    return latest
+
+
+def targets_of(records: Mapping[tuple[dg.AssetKey, str], dg.EventLogRecord]) -> MaterializationTargets:
+    """What a day's check result links to: its (asset, day)'s latest materialization record."""
+    return {
+        key: AssetCheckEvaluationTargetMaterializationData(
+            storage_id=record.storage_id, run_id=record.run_id, timestamp=record.timestamp
+        )
+        for key, record in records.items()
+    }
+
+
+def materialization_targets(
+    context: dg.AssetCheckExecutionContext, asset_keys: Iterable[dg.AssetKey]
+) -> MaterializationTargets:
+    return targets_of(latest_materializations(context, asset_keys))
 
 
 def check_evaluation(

@@ -12,7 +12,6 @@ import dagster as dg
 from spotify_assets.checks.rules import all_rules
 from spotify_assets.partitions import check_evaluation, daily_partitions, materialization_targets, partition_dates
 from spotify_assets.resources.warehouse import WarehouseResource
-from spotify_assets.transform.schema import TABLES
 
 RULES = all_rules()
 
@@ -53,8 +52,3 @@ def table_quality_checks(
             blocking=not rule.warn_only,
             targets=targets,
         )
-
-
-TABLE_KEYS = [dg.AssetKey(t.name) for t in TABLES]
-
-schema_change_checks = dg.build_column_schema_change_checks(assets=TABLE_KEYS)
