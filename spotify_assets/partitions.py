@@ -23,7 +23,7 @@ ends failed (see ``spotify_assets.batches``).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date
 from typing import Any
 
@@ -111,6 +111,33 @@ def materialization_targets(
     context: dg.AssetCheckExecutionContext, asset_keys: Iterable[dg.AssetKey]
 ) -> MaterializationTargets:
     return targets_of(latest_materializations(context, asset_keys))
+
+
+def warn_each_day(
+    context: dg.AssetCheckExecutionContext,
+    check_name: str,
+    judge: Callable[[dg.AssetKey, date, dg.EventLogRecord | None], tuple[bool, str]],
+) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
+    """A non-blocking (WARN) check on each selected asset, for each day of the run: ``judge`` gets the
+    asset, the day and the day's latest materialization record (None if never materialized) and
+    returns (passed, why)."""
+    keys = sorted({check_key.asset_key for check_key in context.selected_asset_check_keys}, key=str)
+    records = latest_materializations(context, keys)
+    targets = targets_of(records)
+    for day in partition_dates(context):
+        for key in keys:
+            passed, why = judge(key, day, records.get((key, day.isoformat())))
+            yield check_evaluation(
+                context,
+                asset_key=key,
+                check_name=check_name,
+                day=day,
+                passed=passed,
+                description=why,
+                severity=dg.AssetCheckSeverity.WARN,
+                blocking=False,
+                targets=targets,
+            )
 
 
 def check_evaluation(

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
-from spotify_assets.partitions import check_evaluation, daily_partitions, materialization_targets, partition_dates
+from spotify_assets.partitions import daily_partitions, warn_each_day
 from spotify_assets.transform.schema import TABLES
 
 DEADLINE = time(9, 0)
@@ -94,29 +94,13 @@ def partition_freshness_checks(
     """The same verdict, for each day it is executed for: one partition from the UI by hand, or a
     backfill batch (a backfill of the tables launched from the UI selects their checks too)."""
     now = datetime.now(UTC)
-    keys = sorted({check_key.asset_key for check_key in context.selected_asset_check_keys}, key=str)
-    latest = materialization_targets(context, keys)  # when each day last landed, one query per table
-    for day in partition_dates(context):
-        for key in keys:
-            target = latest.get((key, day.isoformat()))
-            landed = datetime.fromtimestamp(target.timestamp, tz=UTC) if target else None
-            outcome = verdict(day, landed, now)
-            passed, why = (
-                outcome
-                if outcome is not None
-                else (True, f"partition {day} is not due until {deadline_of(day):%Y-%m-%d %H:%M} UTC")
-            )
-            yield check_evaluation(
-                context,
-                asset_key=key,
-                check_name=CHECK_NAME,
-                day=day,
-                passed=passed,
-                description=why,
-                severity=dg.AssetCheckSeverity.WARN,
-                blocking=False,
-                targets=latest,
-            )
+
+    def judge(key: dg.AssetKey, day: date, record: dg.EventLogRecord | None) -> tuple[bool, str]:
+        landed = datetime.fromtimestamp(record.timestamp, tz=UTC) if record else None
+        outcome = verdict(day, landed, now)
+        return outcome or (True, f"partition {day} is not due until {deadline_of(day):%Y-%m-%d %H:%M} UTC")
+
+    yield from warn_each_day(context, CHECK_NAME, judge)
 
 
 @dg.sensor(minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.RUNNING)

@@ -9,16 +9,11 @@ schema change is news (a deploy changed a table), not bad data.
 """
 
 from collections.abc import Iterator
+from datetime import date
 
 import dagster as dg
 
-from spotify_assets.partitions import (
-    check_evaluation,
-    daily_partitions,
-    latest_materializations,
-    partition_dates,
-    targets_of,
-)
+from spotify_assets.partitions import daily_partitions, warn_each_day
 from spotify_assets.transform.schema import TABLES
 
 CHECK_NAME = "column_schema_change"
@@ -69,27 +64,12 @@ CHECK_SPECS = [
 def column_schema_change_checks(
     context: dg.AssetCheckExecutionContext,
 ) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
-    keys = sorted({check_key.asset_key for check_key in context.selected_asset_check_keys}, key=str)
-    records = latest_materializations(context, keys)
-    targets = targets_of(records)
-    for day in partition_dates(context):
-        for key in keys:
-            record = records.get((key, day.isoformat()))
-            if record is None:
-                unchanged, why = False, f"partition {day} has no materialization to compare"
-            else:
-                before = context.instance.fetch_materializations(
-                    dg.AssetRecordsFilter(asset_key=key, before_storage_id=record.storage_id), limit=1
-                ).records
-                unchanged, why = schema_change(recorded_schema(before[0] if before else None), recorded_schema(record))
-            yield check_evaluation(
-                context,
-                asset_key=key,
-                check_name=CHECK_NAME,
-                day=day,
-                passed=unchanged,
-                description=why,
-                severity=dg.AssetCheckSeverity.WARN,
-                blocking=False,
-                targets=targets,
-            )
+    def judge(key: dg.AssetKey, day: date, record: dg.EventLogRecord | None) -> tuple[bool, str]:
+        if record is None:
+            return False, f"partition {day} has no materialization to compare"
+        before = context.instance.fetch_materializations(
+            dg.AssetRecordsFilter(asset_key=key, before_storage_id=record.storage_id), limit=1
+        ).records
+        return schema_change(recorded_schema(before[0] if before else None), recorded_schema(record))
+
+    yield from warn_each_day(context, CHECK_NAME, judge)
