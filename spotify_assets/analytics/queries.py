@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.transform.schema import Column, Table
 from spotify_assets.transform.sql import transaction
+
+if TYPE_CHECKING:
+    import duckdb
 
 RELEASES_WINDOW_DAYS = 14
 TOP_ARTISTS = 10

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from spotify_assets.transform.sql import records
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def query_dicts(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> list[dict[str, Any]]:

@@ -28,12 +28,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.transform.schema import Column, Table
 from spotify_assets.transform.sql import transaction
+
+if TYPE_CHECKING:
+    import duckdb
 
 TRAILING_DAYS = 30
 TOP_ARTISTS = 15

@@ -15,10 +15,9 @@ The SQL and the charts live in ``spotify_assets.analytics`` (testable without Da
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import duckdb
 
 from spotify_assets.analytics.charts import chart_markdown, chart_png
 from spotify_assets.analytics.queries import (
@@ -34,6 +33,9 @@ from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.metadata import markdown_table, table_schema
 from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day, partition_dates
 from spotify_assets.resources.warehouse import WarehouseResource
+
+if TYPE_CHECKING:
+    import duckdb
 
 GROUP = "analytics"
 
@@ -87,7 +89,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
 
 
 def _refresh_day(
-    conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date
+    conn: "duckdb.DuckDBPyConnection", analysis: Analysis, day: date
 ) -> tuple[list[Row], int, dict[str, float | int]]:
     """Rewrite the day's rows; return them, the table's row count after it, and extra statistics."""
     rows = refresh(conn, analysis, day)
@@ -99,7 +101,7 @@ def _preview(columns: Sequence[str], rows: Sequence[Row]) -> str:
     return markdown_table(columns, [[_format(row[column]) for column in columns] for row in rows])
 
 
-def _stats_metadata(conn: duckdb.DuckDBPyConnection, analysis: Analysis, day: date) -> dict[str, float | int]:
+def _stats_metadata(conn: "duckdb.DuckDBPyConnection", analysis: Analysis, day: date) -> dict[str, float | int]:
     if analysis is not TRACK_DURATIONS:
         return {}
     stats = duration_stats(conn, day)

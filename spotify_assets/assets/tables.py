@@ -3,10 +3,9 @@
 from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import dagster as dg
-import duckdb
 
 from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
 from spotify_assets.checks.freshness import FRESHNESS_POLICY
@@ -19,6 +18,9 @@ from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.transform.flatten import RawSnapshotFiles, load_snapshot
 from spotify_assets.transform.schema import TABLES, UNAVAILABLE_ALBUMS, Table
 from spotify_assets.transform.unavailable import ensure_unavailable_table, replace_unavailable_albums
+
+if TYPE_CHECKING:
+    import duckdb
 
 PREVIEW_ROWS = 5
 
@@ -101,7 +103,7 @@ def local_snapshot_files(keys: SnapshotKeys, local: dict[str, str]) -> RawSnapsh
     )
 
 
-def preview(conn: duckdb.DuckDBPyConnection, table: Table, day: date) -> str:
+def preview(conn: "duckdb.DuckDBPyConnection", table: Table, day: date) -> str:
     """The day's first rows by primary key, as Markdown for the UI."""
     order = ", ".join(table.primary_key)
     rows = conn.execute(
@@ -110,7 +112,7 @@ def preview(conn: duckdb.DuckDBPyConnection, table: Table, day: date) -> str:
     return markdown_table(table.column_names, rows)
 
 
-def table_row_counts(conn: duckdb.DuckDBPyConnection, tables: Sequence[Table]) -> dict[str, int]:
+def table_row_counts(conn: "duckdb.DuckDBPyConnection", tables: Sequence[Table]) -> dict[str, int]:
     """Every row of each table, all days (``dagster/row_count``)."""
     union = " UNION ALL ".join(f"SELECT '{t.name}' AS name, count(*) AS n FROM {t.name}" for t in tables)
     return dict(conn.execute(union).fetchall()) if tables else {}

@@ -9,9 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from spotify_assets.transform.schema import (
     ALBUM_ARTISTS,
@@ -24,6 +22,9 @@ from spotify_assets.transform.schema import (
     Table,
 )
 
+if TYPE_CHECKING:
+    import duckdb
+
 SAMPLE_ROWS = 5
 
 
@@ -34,7 +35,7 @@ class CheckOutcome:
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
-Rule = Callable[[duckdb.DuckDBPyConnection, date], CheckOutcome]
+Rule = Callable[["duckdb.DuckDBPyConnection", date], CheckOutcome]
 
 
 def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, day: date) -> Any:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
-
-import duckdb
+from typing import TYPE_CHECKING, Any
 
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.analytics.trends import (
@@ -21,6 +19,9 @@ from spotify_assets.analytics.trends import (
     Trend,
     ensure_trend_tables,
 )
+
+if TYPE_CHECKING:
+    import duckdb
 
 Rows = list[dict[str, Any]]
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 from datetime import date
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.analytics.fonts import CSS_FONT_STACK
 from spotify_assets.dashboard.data import DashboardData, load_dashboard_data
 from spotify_assets.dashboard.figures import Chart, album_types, charts, label_note
+
+if TYPE_CHECKING:
+    import duckdb
 
 TITLE = "Spotify new releases — trends"
 DASHBOARD_KEY = "dashboard/index.html"  # below the lake's root or prefix (index.html: S3 static hosting's default)

@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.transform.schema import TABLES, Table
+
+if TYPE_CHECKING:
+    import duckdb
 
 PART_NAME = "part-0.parquet"
 

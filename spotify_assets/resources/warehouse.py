@@ -11,11 +11,14 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
-from dagster_duckdb import DuckDBResource
+import dagster as dg
 
 from spotify_assets.resources.env import env_field
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @contextmanager
@@ -34,8 +37,14 @@ class WarehouseError(RuntimeError):
     """The DuckDB file cannot be created or opened where it is configured."""
 
 
-class WarehouseResource(DuckDBResource):
-    """DuckDBResource whose connections hold an exclusive lock next to the database file."""
+class WarehouseResource(dg.ConfigurableResource["WarehouseResource"]):
+    """The DuckDB file; each connection holds an exclusive lock next to it.
+
+    Not dagster-duckdb's ``DuckDBResource``: importing it imports duckdb (~36 MiB of RSS), in every
+    process that loads the definitions, the code server included, which never opens the file. Here
+    duckdb is imported by the connection, in the run's process only. The lock makes its
+    connect-retry loop unnecessary: two of our processes never open the file at once.
+    """
 
     database: str = env_field(
         "data/spotify.duckdb",
@@ -66,10 +75,15 @@ class WarehouseResource(DuckDBResource):
 
     @contextmanager
     def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        import duckdb
+
         if self.database == ":memory:":
-            with super().get_connection() as conn:
+            with duckdb.connect(":memory:") as conn:
                 yield conn
             return
         self.check_usable()
-        with exclusive_file_lock(self.lock_path), super().get_connection() as conn:
+        with (
+            exclusive_file_lock(self.lock_path),
+            duckdb.connect(self.database, config={"custom_user_agent": "dagster"}) as conn,
+        ):
             yield conn

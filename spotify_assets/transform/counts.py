@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.transform.schema import TABLES
 from spotify_assets.transform.sql import records
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 def row_counts(conn: duckdb.DuckDBPyConnection, day: date) -> dict[str, int]:

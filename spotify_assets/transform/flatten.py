@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.transform.counts import row_counts
 from spotify_assets.transform.inserts import insert_sql
@@ -35,6 +34,9 @@ from spotify_assets.transform.staging import (
     stage_day,
     suspect_files,
 )
+
+if TYPE_CHECKING:
+    import duckdb
 
 __all__ = ["RawSnapshotFiles", "ensure_tables", "load_snapshot", "row_counts"]
 

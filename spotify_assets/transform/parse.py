@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.transform.raw_files import RawSnapshotFiles, read_texts
 from spotify_assets.transform.raw_scans import SCANS, Scan
 from spotify_assets.transform.releases import RawDataError
 from spotify_assets.transform.sql import records
 from spotify_assets.transform.staging import Staging
+
+if TYPE_CHECKING:
+    import duckdb
 
 MIN_FILES_PER_SHARD = 64  # files per shard at least: a small day parses on one cursor per kind of file
 
@@ -55,6 +57,8 @@ def parse_raw_files(conn: duckdb.DuckDBPyConnection, stg: Staging, files: RawSna
 
 
 def _scan(cursor: duckdb.DuckDBPyConnection, scan: Scan, shard: str, paths: Sequence[str]) -> None:
+    import duckdb  # here, not at module level: the code location loads without duckdb (warehouse.py)
+
     try:
         cursor.execute(f"CREATE TABLE {shard} AS {scan.select(paths)}")
     except duckdb.InvalidInputException as exc:  # e.g. a file that is not JSON: name it

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.transform.raw_files import FileKind, RawSnapshotFiles, read_objects
 from spotify_assets.transform.raw_shapes import ARTIST, FULL_ALBUM, LISTED_ALBUM, TRACK, TRACK_PAGE, Shape, json_types
 from spotify_assets.transform.releases import RawDataError
 from spotify_assets.transform.sql import records
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,16 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.transform.raw_files import FILE_KINDS, FileKind
 from spotify_assets.transform.raw_scans import TRACK_FIELDS
 from spotify_assets.transform.raw_shapes import ARTIST
 from spotify_assets.transform.shape_checks import suspect_sql
 from spotify_assets.transform.sql import records
+
+if TYPE_CHECKING:
+    import duckdb
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from spotify_assets.raw_layout import UnavailableEntry
 from spotify_assets.transform.releases import RawDataError
 from spotify_assets.transform.schema import UNAVAILABLE_ALBUMS
+
+if TYPE_CHECKING:
+    import duckdb
 
 DEFAULT_MAX_UNAVAILABLE_SHARE = 0.10
 SHARE_SETTING = "SPOTIFY_MAX_UNAVAILABLE_SHARE (SpotifyResource.max_unavailable_share)"
