@@ -262,13 +262,13 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
     with tempfile.TemporaryDirectory(prefix="bench-ui-") as tmp:
         scratch = Path(tmp)
         r["cli"] = cli_day(scratch)
+        log(
+            f"ui path: spotify-assets run --date {CLI_DAY}: {r['cli']['wall_s']:.2f} s ({'ok' if r['cli']['success'] else 'FAILED'})"
+        )
         r["batch"] = batch_in_process(scratch)
         log(
             f"ui path: the 30 days as one run in-process: {r['batch']['wall_s']:.1f} s "
             f"({'ok' if r['batch']['success'] else 'FAILED ' + r['batch']['tail']})"
-        )
-        log(
-            f"ui path: spotify-assets run --date {CLI_DAY}: {r['cli']['wall_s']:.2f} s ({'ok' if r['cli']['success'] else 'FAILED'})"
         )
         t0 = time.perf_counter()
         with dagster_dev(scratch / "dev", env=ENV) as server, TreeSampler(server.process.pid) as tree:
