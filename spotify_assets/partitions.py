@@ -15,7 +15,10 @@ passes ``asset_key=`` too), and checks, written as ``@dg.multi_asset_check(..., 
 ``check_evaluation(context, ..., day=day)`` per day (an ``AssetCheckResult`` in a batch would be
 recorded without its partition; ``can_subset=True`` makes the check outputs optional, which they
 must be since a batch yields evaluations instead: a plain ``@asset_check`` fails a batch with
-"did not return an output for non-optional output"). A day that fails raises, failing its batch; the
+"did not return an output for non-optional output"; ``warn_each_day`` is that loop for a per-table
+WARN check, and ``materialization_targets`` looks the batch's days up once for a check that judges
+many). Every check on a daily asset must work this way, including checks the daily job leaves out: a
+backfill launched from the UI selects every check on its assets. A day that fails raises, failing its batch; the
 ``split_failed_batches`` sensor then reruns the batch's days one run each, so only the bad day
 ends failed (see ``spotify_assets.batches``).
 """
