@@ -128,24 +128,24 @@ def import_time_s(runs: int = 3) -> list[float]:
     return times
 
 
-def batch_in_process(scratch: Path) -> dict[str, Any]:
-    """The backfill's run without dagster dev: the daily job over the same 30 days as one ranged run,
-    in a fresh process on a fresh instance (``python bench/ui_path.py batch``), process start → exit."""
-    home, data = scratch / "batch_home", scratch / "batch_data"
+def fresh_process(scratch: Path, name: str, argv: list[str]) -> tuple[float, subprocess.CompletedProcess[str]]:
+    """Run ``argv`` from the repo root on a fresh instance and data folder below ``scratch/name_*``,
+    with the benchmark's emulator settings; (seconds from process start to exit, the process)."""
+    home, data = scratch / f"{name}_home", scratch / f"{name}_data"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "SPOTIFY_"))}
     env.update(DAGSTER_HOME=str(home), SPOTIFY_ASSETS_DATA_DIR=str(data), **ENV)
     t0 = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "batch"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
-    )
-    return {"wall_s": time.perf_counter() - t0, "success": done.returncode == 0, "tail": done.stderr[-500:]}
+    done = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=TIMEOUT_S)
+    return time.perf_counter() - t0, done
+
+
+def batch_in_process(scratch: Path) -> dict[str, Any]:
+    """The backfill's run without dagster dev: the daily job over the same 30 days as one ranged run,
+    in a fresh process on a fresh instance (``python bench/ui_path.py batch``), process start → exit."""
+    wall_s, done = fresh_process(scratch, "batch", [sys.executable, str(Path(__file__).resolve()), "batch"])
+    return {"wall_s": wall_s, "success": done.returncode == 0, "tail": done.stderr[-500:]}
 
 
 def run_batch() -> int:
@@ -171,22 +171,11 @@ def run_batch() -> int:
 
 
 def cli_day(scratch: Path) -> dict[str, Any]:
-    home, data = scratch / "cli_home", scratch / "cli_data"
-    home.mkdir()
-    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DAGSTER_", "SPOTIFY_"))}
-    env.update(DAGSTER_HOME=str(home), SPOTIFY_ASSETS_DATA_DIR=str(data), **ENV)
-    t0 = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "spotify_assets.cli", "run", "--date", CLI_DAY.isoformat()],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT_S,
+    wall_s, done = fresh_process(
+        scratch, "cli", [sys.executable, "-m", "spotify_assets.cli", "run", "--date", CLI_DAY.isoformat()]
     )
     return {
-        "wall_s": time.perf_counter() - t0,
+        "wall_s": wall_s,
         "success": done.returncode == 0,
         "tail": done.stdout.strip().splitlines()[:1] + done.stderr.strip().splitlines()[-3:],
     }
