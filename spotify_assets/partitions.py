@@ -116,6 +116,17 @@ def materialization_targets(
     return targets_of(latest_materializations(context, asset_keys))
 
 
+def warn_check_specs(check_name: str, asset_keys: Iterable[dg.AssetKey], description: str) -> list[dg.AssetCheckSpec]:
+    """The specs of a ``warn_each_day`` check: one per asset, daily-partitioned, never blocking (as
+    its evaluations say)."""
+    return [
+        dg.AssetCheckSpec(
+            check_name, asset=key, blocking=False, partitions_def=daily_partitions, description=description
+        )
+        for key in asset_keys
+    ]
+
+
 def warn_each_day(
     context: dg.AssetCheckExecutionContext,
     check_name: str,

@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import dagster as dg
 
-from spotify_assets.partitions import daily_partitions, warn_each_day
+from spotify_assets.partitions import warn_check_specs, warn_each_day
 from spotify_assets.transform.schema import TABLES
 
 DEADLINE = time(9, 0)
@@ -75,16 +75,11 @@ def evaluations(
         )
 
 
-CHECK_SPECS = [
-    dg.AssetCheckSpec(
-        CHECK_NAME,
-        asset=key,
-        blocking=False,
-        partitions_def=daily_partitions,
-        description=f"The day's partition was materialized by {DEADLINE:%H:%M} UTC that day (reported by partition_freshness_sensor)",
-    )
-    for key in TABLE_KEYS
-]
+CHECK_SPECS = warn_check_specs(
+    CHECK_NAME,
+    TABLE_KEYS,
+    f"The day's partition was materialized by {DEADLINE:%H:%M} UTC that day (reported by partition_freshness_sensor)",
+)
 
 
 @dg.multi_asset_check(specs=CHECK_SPECS, can_subset=True)

@@ -13,7 +13,7 @@ from datetime import date
 
 import dagster as dg
 
-from spotify_assets.partitions import daily_partitions, warn_each_day
+from spotify_assets.partitions import warn_check_specs, warn_each_day
 from spotify_assets.transform.schema import TABLES
 
 CHECK_NAME = "column_schema_change"
@@ -48,16 +48,9 @@ def recorded_schema(record: dg.EventLogRecord | None) -> dg.TableSchema | None:
     return value.schema if isinstance(value, dg.TableSchemaMetadataValue) else None
 
 
-CHECK_SPECS = [
-    dg.AssetCheckSpec(
-        CHECK_NAME,
-        asset=key,
-        blocking=False,
-        partitions_def=daily_partitions,
-        description="The day's columns (dagster/column_schema) are those of the materialization before it",
-    )
-    for key in TABLE_KEYS
-]
+CHECK_SPECS = warn_check_specs(
+    CHECK_NAME, TABLE_KEYS, "The day's columns (dagster/column_schema) are those of the materialization before it"
+)
 
 
 @dg.multi_asset_check(specs=CHECK_SPECS, can_subset=True)
