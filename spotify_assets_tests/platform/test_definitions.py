@@ -119,6 +119,17 @@ def test_loading_the_definitions_warns_of_nothing_deprecated_or_superseded() -> 
     assert all(any(message in line for message, _ in ACCEPTED) for line in lines), "\n".join(lines)
 
 
+def test_loading_the_definitions_does_not_import_duckdb() -> None:
+    """Every Dagster process loads the definitions; only a run opens the warehouse. duckdb (~36 MiB
+    of RSS) must load with the first connection, not with the code location (warehouse.py)."""
+    import subprocess
+    import sys
+
+    probe = "import sys\nfrom spotify_assets.definitions import defs\nprint(sorted(m for m in sys.modules if 'duckdb' in m))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 def test_pytest_silences_exactly_the_accepted_warnings() -> None:
     import tomllib
     from pathlib import Path
