@@ -142,32 +142,21 @@ def fresh_process(scratch: Path, name: str, argv: list[str]) -> tuple[float, sub
 
 
 def batch_in_process(scratch: Path) -> dict[str, Any]:
-    """The backfill's run without dagster dev: the daily job over the same 30 days as one ranged run,
-    in a fresh process on a fresh instance (``python bench/ui_path.py batch``), process start → exit."""
-    wall_s, done = fresh_process(scratch, "batch", [sys.executable, str(Path(__file__).resolve()), "batch"])
-    return {"wall_s": wall_s, "success": done.returncode == 0, "tail": done.stderr[-500:]}
-
-
-def run_batch() -> int:
-    """``python bench/ui_path.py batch``: the 30 backfill days as one run of the daily job, in-process."""
-    import dagster as dg
-
-    from spotify_assets.accepted_warnings import ignore_accepted_warnings
-
-    ignore_accepted_warnings()
-    from spotify_assets.definitions import defs
-
+    """The backfill's days without dagster dev: ``spotify-assets run --from --to`` over the same 30
+    days (one run of the job per day, in one process) on a fresh instance, process start → exit."""
     last = BACKFILL_FIRST + timedelta(BACKFILL_DAYS - 1)
-    result = defs.resolve_job_def("daily_snapshot_job").execute_in_process(
-        instance=dg.DagsterInstance.get(),
-        tags={
-            "dagster/asset_partition_range_start": BACKFILL_FIRST.isoformat(),
-            "dagster/asset_partition_range_end": last.isoformat(),
-        },
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        raise_on_error=False,
-    )
-    return 0 if result.success else 1
+    argv = [
+        sys.executable,
+        "-m",
+        "spotify_assets.cli",
+        "run",
+        "--from",
+        BACKFILL_FIRST.isoformat(),
+        "--to",
+        last.isoformat(),
+    ]
+    wall_s, done = fresh_process(scratch, "batch", argv)
+    return {"wall_s": wall_s, "success": done.returncode == 0, "tail": done.stderr[-500:]}
 
 
 def cli_day(scratch: Path) -> dict[str, Any]:
@@ -256,7 +245,7 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
         )
         r["batch"] = batch_in_process(scratch)
         log(
-            f"ui path: the 30 days as one run in-process: {r['batch']['wall_s']:.1f} s "
+            f"ui path: the 30 days by spotify-assets run --from --to: {r['batch']['wall_s']:.1f} s "
             f"({'ok' if r['batch']['success'] else 'FAILED ' + r['batch']['tail']})"
         )
         t0 = time.perf_counter()
@@ -360,7 +349,7 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
         f"| 30-day backfill like the UI (launchPartitionBackfill → every asset MATERIALIZED), {b['runs']} runs | "
         f"{b['wall_s']:.1f} | {b['cpu_s']:.1f} | {b['peak_rss_mib']:.0f} | {x['backfill30_vs_ui_day']:.2f}× the UI day | "
         "≤ 3×, ≤ 1024 MiB |",
-        f"| … the same 30 days as one run of the job in-process, no dagster dev (process start → exit) | "
+        f"| … the same 30 days by `spotify-assets run --from --to`, no dagster dev (process start → exit) | "
         f"{r['batch']['wall_s']:.1f} | | | {r['batch']['wall_s'] / ui_day:.2f}× the UI day | |",
         f"| … of which the daemon's pick-up (submit → first run) | {b['pickup_s']:.1f} | | | "
         f"{x['backfill30_after_pickup_vs_ui_day']:.2f}× without it | |",
@@ -389,7 +378,3 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
         "",
     ]
     return r, lines
-
-
-if __name__ == "__main__" and sys.argv[1:] == ["batch"]:
-    sys.exit(run_batch())

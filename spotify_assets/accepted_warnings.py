@@ -14,8 +14,6 @@ import dagster as dg
 ACCEPTED: tuple[tuple[str, type[Warning]], ...] = (
     # Per-day check results need partitioned checks (preview in 1.13).
     ("Specifying a partitions_def on an AssetCheckSpec", dg.PreviewWarning),
-    # Backfills run days in batches (BackfillPolicy, beta).
-    ("Parameter `backfill_policy`", dg.BetaWarning),
 )
 
 

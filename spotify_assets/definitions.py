@@ -10,7 +10,6 @@ from spotify_assets.assets.lake import lake_export
 from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
 from spotify_assets.assets.tables import spotify_tables
 from spotify_assets.assets.trends import trend_assets
-from spotify_assets.batches import split_failed_batches
 from spotify_assets.checks.freshness import partition_freshness_checks, partition_freshness_sensor
 from spotify_assets.checks.schema_change import column_schema_change_checks
 from spotify_assets.checks.table_checks import table_quality_checks
@@ -27,7 +26,7 @@ defs = dg.Definitions(
     asset_checks=[table_quality_checks, column_schema_change_checks, partition_freshness_checks],
     jobs=[daily_snapshot_job],
     schedules=[daily_snapshot_schedule],
-    sensors=[partition_freshness_sensor, split_failed_batches, daily_snapshot_failure_alert],
+    sensors=[partition_freshness_sensor, daily_snapshot_failure_alert],
     resources=resources_from_env(),
     # One process per run, not per step: the multiprocess default started ~10 processes per day,
     # each importing the code location (57 s per UI-launched day on 2 cores, vs ~9 s in-process).

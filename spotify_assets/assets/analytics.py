@@ -31,7 +31,7 @@ from spotify_assets.analytics.queries import (
 )
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.metadata import markdown_table, table_schema
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day, partition_dates
+from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.resources.warehouse import WarehouseResource
 
 if TYPE_CHECKING:
@@ -51,7 +51,6 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         name=table.name,
         deps=[dg.AssetKey(source) for source in analysis.sources],
         partitions_def=daily_partitions,
-        backfill_policy=daily_backfill_policy,
         group_name=GROUP,
         kinds={"duckdb"},
         pool="duckdb",
@@ -59,17 +58,15 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
     )
     def _analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
-        # The batch's days are refreshed over one connection (opening the file costs more than a
-        # day's refresh); the charts are drawn after the warehouse lock is released.
+        day = partition_date(context)
         with warehouse.get_connection() as conn:
-            refreshed = {day: _refresh_day(conn, analysis, day) for day in partition_dates(context)}
-
-        def day_metadata(day: date) -> dict[str, Any]:
-            rows, table_rows, extra = refreshed[day]
-            png = chart_png(analysis, rows, day)
-            summary = summarize(analysis, rows, day)
-            context.log.info("%s for %s: %s (chart %d bytes)", table.name, day, summary, len(png))
-            return {
+            rows, table_rows, extra = _refresh_day(conn, analysis, day)
+        # Drawn after the warehouse is released: a chart takes longer than the day's SQL.
+        png = chart_png(analysis, rows, day)
+        summary = summarize(analysis, rows, day)
+        context.log.info("%s for %s: %s (chart %d bytes)", table.name, day, summary, len(png))
+        return dg.MaterializeResult(
+            metadata={
                 "summary": summary,
                 "chart": dg.MetadataValue.md(chart_markdown(png, analysis.title)),
                 "chart_bytes": len(png),
@@ -82,8 +79,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
                 "database": warehouse.database,
                 **extra,
             }
-
-        return materialize_each_day(context, day_metadata)
+        )
 
     return _analytics
 

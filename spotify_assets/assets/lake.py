@@ -12,7 +12,7 @@ import dagster as dg
 
 from spotify_assets.lake.export import LakeFile, write_day
 from spotify_assets.metadata import markdown_table
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day, partition_dates
+from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.object_store import ObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -22,7 +22,6 @@ from spotify_assets.transform.schema import TABLES
 @dg.asset(
     deps=[dg.AssetKey(table.name) for table in TABLES],
     partitions_def=daily_partitions,
-    backfill_policy=daily_backfill_policy,
     group_name="lake",
     kinds={"parquet"},
     pool="duckdb",
@@ -36,12 +35,12 @@ def lake_export(
 ) -> dg.MaterializeResult[Any]:
     store = lake.get_store()
     store.check_writable()
+    day = partition_date(context)
     with store.staging() as staging:
-        # The batch's days are staged over one connection (opening the file costs more than a
-        # day's export), then published one day at a time once the warehouse lock is released.
+        # Staged while the warehouse is open, published once it is released.
         with warehouse.get_connection() as conn:
-            staged = {day: write_day(conn, day, staging) for day in partition_dates(context)}
-        return materialize_each_day(context, lambda day: _publish_day(context, store, day, staged[day]))
+            files = write_day(conn, day, staging)
+        return dg.MaterializeResult(metadata=_publish_day(context, store, day, files))
 
 
 def _publish_day(

@@ -21,7 +21,7 @@ from spotify_assets.landing import (
     read_tracks_manifest,
     release_albums,
 )
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, materialize_each_day
+from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.raw_layout import ALBUM_TRACKS, NEW_RELEASES, TracksManifest, partition_prefix
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource, RawStore
@@ -83,7 +83,6 @@ def _api_counts(requests: dict[str, int]) -> dict[str, int]:
 
 @dg.asset(
     partitions_def=daily_partitions,
-    backfill_policy=daily_backfill_policy,
     group_name="raw",
     kinds={"json", "spotify"},
     description="The day's new-release listing, each API page landed unchanged under raw/new_releases/date=YYYY-MM-DD/.",
@@ -99,7 +98,7 @@ def raw_new_releases(
     # or DuckDB path fails in seconds with its name, not after the whole day has been fetched.
     store.check_writable()
     warehouse.check_usable()
-    return materialize_each_day(context, lambda day: _land_releases(context, spotify, store, day))
+    return dg.MaterializeResult(metadata=_land_releases(context, spotify, store, partition_date(context)))
 
 
 def _land_releases(
@@ -136,7 +135,6 @@ def _land_releases(
 @dg.asset(
     deps=[raw_new_releases],
     partitions_def=daily_partitions,
-    backfill_policy=daily_backfill_policy,
     group_name="raw",
     kinds={"json", "spotify"},
     description=(
@@ -149,7 +147,7 @@ def raw_album_tracks(
     context: dg.AssetExecutionContext, spotify: SpotifyResource, raw_storage: RawStorageResource
 ) -> dg.MaterializeResult[Any]:
     store = raw_storage.get_store()
-    return materialize_each_day(context, lambda day: _land_tracks(context, spotify, store, day))
+    return dg.MaterializeResult(metadata=_land_tracks(context, spotify, store, partition_date(context)))
 
 
 def _land_tracks(
@@ -160,7 +158,6 @@ def _land_tracks(
         raise dg.Failure(f"raw_new_releases has no committed snapshot for {day}; materialize it first")
 
     def land(client: SpotifyClient) -> TracksManifest:
-        # Within a batch, the previous day was landed just before: its albums are reused here too.
         previous = latest_tracks_manifest_before(store, day)
         return land_album_tracks(
             client,

@@ -11,7 +11,7 @@ from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
 from spotify_assets.checks.freshness import FRESHNESS_POLICY
 from spotify_assets.landing import SnapshotKeys, snapshot_keys
 from spotify_assets.metadata import markdown_table, table_schema
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
+from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.raw_layout import is_albums_batch_key
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -47,7 +47,6 @@ TABLE_SPECS = [
 @dg.multi_asset(
     specs=TABLE_SPECS,
     partitions_def=daily_partitions,
-    backfill_policy=daily_backfill_policy,
     pool="duckdb",
     can_subset=True,
 )
@@ -56,40 +55,34 @@ def spotify_tables(
 ) -> Iterator[dg.MaterializeResult[Any]]:
     """One step builds all the tables in one DuckDB transaction per day, so they always agree on a day."""
     store = raw_storage.get_store()
+    day = partition_date(context)
     tables = (*TABLES, UNAVAILABLE_ALBUMS)
     selected = [table for table in tables if dg.AssetKey(table.name) in context.selected_asset_keys]
-    for day in partition_dates(context):
-        keys = snapshot_keys(store, day)
-        all_keys = [*keys.release_pages, *keys.track_keys()]
-        # A connection per day, unlike the later steps' one per batch: the JSON scans of a day take
-        # ~80 MiB that DuckDB returns when the connection closes, and kept open across a 30-day
-        # batch its caches grew the run's peak by ~40 MiB, for ~0.4 s saved.
-        with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
-            ensure_unavailable_table(conn)
-            files = local_snapshot_files(keys, dict(zip(all_keys, paths, strict=True)))
-            counts = load_snapshot(
-                conn, day, files, partial(replace_unavailable_albums, day=day, unavailable=keys.unavailable)
-            )
-            counts[UNAVAILABLE_ALBUMS.name] = len(keys.unavailable)
-            totals = table_row_counts(conn, selected)
-            previews = {table.name: preview(conn, table, day) for table in selected}
-        context.log.info("tables for %s: %s", day, counts)
-        for table in selected:
-            context.add_asset_metadata(
-                {
-                    # The day's rows (this partition) and the whole table's, as Dagster defines them.
-                    "dagster/partition_row_count": counts[table.name],
-                    "dagster/row_count": totals[table.name],
-                    "dagster/column_schema": table_schema(table),
-                    "dagster/table_name": table.name,
-                    "preview": dg.MetadataValue.md(previews[table.name]),
-                    "database": warehouse.database,
-                },
-                asset_key=table.name,
-                partition_key=day.isoformat(),
-            )
+    keys = snapshot_keys(store, day)
+    all_keys = [*keys.release_pages, *keys.track_keys()]
+    with store.local_paths(all_keys) as paths, warehouse.get_connection() as conn:
+        ensure_unavailable_table(conn)
+        files = local_snapshot_files(keys, dict(zip(all_keys, paths, strict=True)))
+        counts = load_snapshot(
+            conn, day, files, partial(replace_unavailable_albums, day=day, unavailable=keys.unavailable)
+        )
+        counts[UNAVAILABLE_ALBUMS.name] = len(keys.unavailable)
+        totals = table_row_counts(conn, selected)
+        previews = {table.name: preview(conn, table, day) for table in selected}
+    context.log.info("tables for %s: %s", day, counts)
     for table in selected:
-        yield dg.MaterializeResult(asset_key=table.name)
+        yield dg.MaterializeResult(
+            asset_key=table.name,
+            metadata={
+                # The day's rows (this partition) and the whole table's, as Dagster defines them.
+                "dagster/partition_row_count": counts[table.name],
+                "dagster/row_count": totals[table.name],
+                "dagster/column_schema": table_schema(table),
+                "dagster/table_name": table.name,
+                "preview": dg.MetadataValue.md(previews[table.name]),
+                "database": warehouse.database,
+            },
+        )
 
 
 def local_snapshot_files(keys: SnapshotKeys, local: dict[str, str]) -> RawSnapshotFiles:

@@ -4,8 +4,7 @@ Partitioning: daily, like the tables they read, so both are part of ``daily_snap
 schedule and backfills. Partition D of a trend table means "the history's trends refreshed for
 day D": the step replaces exactly the rows D affects (its week, its own and later days'
 new-vs-returning counts, the 30-day windows containing it — see ``analytics/trends.py``), so a
-rerun leaves identical tables and a late backfill of an older day fixes what depends on it. A run
-covering a range of partitions refreshes them all in one transaction, and draws the dashboard once.
+rerun leaves identical tables and a late backfill of an older day fixes what depends on it.
 The dependency on the day tables is declared for the same partition only: the trends read the
 other days the warehouse holds as they are, rather than waiting for (or failing on) days that
 were never built.
@@ -14,7 +13,6 @@ The dashboard always shows the whole history held, whichever partition triggered
 """
 
 from collections.abc import Iterable, Iterator
-from datetime import date
 from typing import Any
 
 import dagster as dg
@@ -23,7 +21,7 @@ from spotify_assets.analytics.trends import SOURCES, TRENDS, Refreshed, refresh_
 from spotify_assets.dashboard import DASHBOARD_KEY, make_dashboard
 from spotify_assets.dashboard.data import load_dashboard_data
 from spotify_assets.metadata import table_schema
-from spotify_assets.partitions import daily_backfill_policy, daily_partitions, partition_dates
+from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -51,7 +49,6 @@ TREND_SPECS = [
 @dg.multi_asset(
     specs=TREND_SPECS,
     partitions_def=daily_partitions,
-    backfill_policy=daily_backfill_policy,
     pool="duckdb",
     name="trend_tables",
     can_subset=True,
@@ -59,10 +56,10 @@ TREND_SPECS = [
 def trend_tables(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> Iterator[dg.MaterializeResult[Any]]:
-    days = partition_dates(context)
+    day = partition_date(context)
     with warehouse.get_connection() as conn:
-        refreshed = refresh_trends(conn, days)
-    context.log.info("trends refreshed for %s: %s", _days_label(days), _summary_line(refreshed.values()))
+        refreshed = refresh_trends(conn, [day])
+    context.log.info("trends refreshed for %s: %s", day, _summary_line(refreshed.values()))
     for result in refreshed.values():
         if dg.AssetKey(result.trend.table.name) not in context.selected_asset_keys:
             continue
@@ -82,7 +79,6 @@ def trend_tables(
 @dg.asset(
     deps=[spec.key for spec in TREND_SPECS],
     partitions_def=daily_partitions,
-    backfill_policy=daily_backfill_policy,
     group_name=GROUP,
     kinds={"html", "plotly"},
     pool="duckdb",
@@ -123,10 +119,6 @@ def trends_dashboard(
     if dashboard.label_note:
         metadata["label_note"] = dashboard.label_note
     return dg.MaterializeResult(metadata=metadata)
-
-
-def _days_label(days: list[date]) -> str:
-    return str(days[0]) if len(days) == 1 else f"{days[0]}..{days[-1]} ({len(days)} days)"
 
 
 def _summary_line(results: Iterable[Refreshed]) -> str:

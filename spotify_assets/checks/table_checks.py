@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from spotify_assets.checks.rules import all_rules
-from spotify_assets.partitions import check_evaluation, daily_partitions, materialization_targets, partition_dates
+from spotify_assets.partitions import daily_partitions, partition_date
 from spotify_assets.resources.warehouse import WarehouseResource
 
 RULES = all_rules()
@@ -30,25 +30,19 @@ CHECK_SPECS = [
 @dg.multi_asset_check(specs=CHECK_SPECS, can_subset=True, pool="duckdb")
 def table_quality_checks(
     context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource
-) -> Iterator[dg.AssetCheckResult | dg.AssetCheckEvaluation]:
+) -> Iterator[dg.AssetCheckResult]:
     selected = context.selected_asset_check_keys
     rules = [r for r in RULES if dg.AssetCheckKey(dg.AssetKey(r.table), r.name) in selected]
-    batch = not context.has_partition_key
-    targets = materialization_targets(context, {dg.AssetKey(r.table) for r in rules}) if batch else None
-    # Every day of a batch is judged and recorded before a failed blocking result fails the step;
-    # all days are judged over one connection (opening the file costs more than a day's rules).
+    day = partition_date(context)
+    # Every rule is judged and recorded before a failed blocking result fails the step.
     with warehouse.get_connection() as conn:
-        outcomes = [(day, rule, rule.rule(conn, day)) for day in partition_dates(context) for rule in rules]
-    for day, rule, outcome in outcomes:
-        yield check_evaluation(
-            context,
-            asset_key=dg.AssetKey(rule.table),
+        outcomes = [(rule, rule.rule(conn, day)) for rule in rules]
+    for rule, outcome in outcomes:
+        yield dg.AssetCheckResult(
+            asset_key=rule.table,
             check_name=rule.name,
-            day=day,
             passed=outcome.passed,
             description=outcome.description,
             metadata=outcome.metadata,
             severity=dg.AssetCheckSeverity.WARN if rule.warn_only else dg.AssetCheckSeverity.ERROR,
-            blocking=not rule.warn_only,
-            targets=targets,
         )

@@ -12,7 +12,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spotify_assets.batches import batch_days
 from spotify_assets.cli import main
 from spotify_assets.emulator import EmulatorConfig, FaultConfig, SpotifyEmulator
 from spotify_assets.resources.spotify import EmulatorSpotifyResource
@@ -114,15 +113,3 @@ def test_failing_days_setting_is_checked_by_name() -> None:
     assert spotify.failing_days == ["2026-01-06", "2026-01-08"]
     with pytest.raises(SettingsError, match="SPOTIFY_EMULATOR_FAILING_DAYS must be comma-separated dates"):
         spotify_from_env({"SPOTIFY_EMULATOR_FAILING_DAYS": "yesterday"})
-
-
-def test_only_runs_over_several_days_are_split() -> None:
-    start, end = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-    assert batch_days({start: "2026-01-30", end: "2026-02-02"}) == [
-        "2026-01-30",
-        "2026-01-31",
-        "2026-02-01",
-        "2026-02-02",
-    ]
-    assert batch_days({start: "2026-01-30", end: "2026-01-30"}) == []
-    assert batch_days({"dagster/partition": "2026-01-30"}) == []

@@ -1,6 +1,7 @@
 """The paths users take, against a real ``dagster dev`` (webserver + daemon, the repo's instance
 settings): a partition launched through GraphQL as the UI's Materialize button does, backfills
-launched as the UI launches them (run by the daemon in batches), and a day that fails in a batch.
+launched as the UI launches them (one run per day, queued by the daemon), and a day that fails in a
+backfill.
 
 One server for the module: the single run and both backfills are launched at once (the run queue
 admits two runs at a time) and each test waits for its own. The emulator answers 503 to every
@@ -15,7 +16,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from spotify_assets.partitions import BACKFILL_DAYS_PER_RUN
 from spotify_assets_tests.dagster_dev import DagsterDevError, DagsterServer, dagster_dev
 
 pytestmark = pytest.mark.timeout(600)
@@ -102,15 +102,17 @@ def test_backfill_through_the_daemon_materializes_every_day_with_its_checks(laun
     server = launched.server
     wait_for_partitions(server, launched.assets, dict.fromkeys(BACKFILL_DAYS, "MATERIALIZED"))
     runs = server.backfill(launched.backfill_id)["runs"]
-    # Batched: the five days ran in one run (BackfillPolicy), not five, and that run succeeded
-    # (were it to fail, split_failed_batches would rerun the days one by one and they would still
-    # materialize: the UI's backfill selects the tables' freshness checks too, which once failed it).
-    assert len(runs) == -(-len(BACKFILL_DAYS) // BACKFILL_DAYS_PER_RUN), runs
-    assert server.wait_run(runs[0]["runId"], WAIT_S) == "SUCCESS", server.log_tail()
+    # One run per day, each of them a success (the UI's backfill selects every check on the assets).
+    by_day = {tag["value"]: run for run in runs for tag in run["tags"] if tag["key"] == "dagster/partition"}
+    assert sorted(by_day) == BACKFILL_DAYS and len(runs) == len(BACKFILL_DAYS), runs
+    assert {day: server.wait_run(run["runId"], WAIT_S) for day, run in by_day.items()} == dict.fromkeys(
+        BACKFILL_DAYS, "SUCCESS"
+    ), server.log_tail()
+    run_ids = {run["runId"] for run in runs}
     for asset, check in launched.checks:
-        executions = [e for e in server.check_executions(asset, check) if e["runId"] == runs[0]["runId"]]
-        by_day = {e["partition"]: (e["status"], e["evaluation"]["success"]) for e in executions}
-        assert by_day == dict.fromkeys(BACKFILL_DAYS, ("SUCCEEDED", True)), (asset, check, executions)
+        executions = [e for e in server.check_executions(asset, check) if e["runId"] in run_ids]
+        results = {e["partition"]: (e["status"], e["evaluation"]["success"]) for e in executions}
+        assert results == dict.fromkeys(BACKFILL_DAYS, ("SUCCEEDED", True)), (asset, check, executions)
 
 
 def test_a_failed_day_in_a_backfill_fails_alone_and_the_other_days_materialize(launched: Launched) -> None:

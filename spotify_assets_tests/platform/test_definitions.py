@@ -84,13 +84,15 @@ def test_bad_environment_values_are_named(variable: str, value: str, message: st
         resources_from_env({variable: value})
 
 
-def test_daily_job_runs_the_quality_and_schema_checks_but_leaves_partition_freshness_to_its_sensor() -> None:
+def test_daily_job_runs_every_check_of_its_assets() -> None:
+    """Quality, schema-change and freshness checks: each day's run records a verdict for each."""
     from spotify_assets.definitions import defs
     from spotify_assets.schedules import daily_snapshot_job
 
-    check_names = {key.name for key in daily_snapshot_job.selection.resolve_checks(defs.resolve_asset_graph())}
-    assert {"primary_key_unique", "track_counts_match_total"} <= check_names
-    assert "partition_landed_by_deadline" not in check_names
+    graph = defs.resolve_asset_graph()
+    in_job = daily_snapshot_job.selection.resolve_checks(graph)
+    assert in_job == graph.asset_check_keys
+    assert {"primary_key_unique", "column_schema_change", "partition_landed_by_deadline"} <= {k.name for k in in_job}
 
 
 def test_loading_the_definitions_warns_of_nothing_deprecated_or_superseded() -> None:

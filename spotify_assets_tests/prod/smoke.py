@@ -264,9 +264,17 @@ class Smoke:
             "SELECT run_id, count(*) FROM asset_check_executions WHERE run_id = ANY(%s) AND execution_status = 'SUCCEEDED' GROUP BY run_id",
             self.run_ids,
         )
-        # PLANNED rows stay for checks a run planned but did not evaluate; none may have FAILED.
-        assert len(per_run) == len(self.run_ids) and "FAILED" not in checks, (
-            f"check executions: {checks}, per run {per_run}"
+        # PLANNED rows stay for checks a run planned but did not evaluate. None may have FAILED but
+        # the freshness WARN of a day that landed after its own 09:00 UTC deadline: the scheduled
+        # run lands today's partition whenever the smoke runs, which is after 09:00 on most days.
+        failed = self.sql(
+            "SELECT check_name, partition FROM asset_check_executions WHERE run_id = ANY(%s) AND execution_status = 'FAILED'",
+            self.run_ids,
+        )
+        late_today = ("partition_landed_by_deadline", datetime.now(UTC).date().isoformat())
+        unexpected = [row for row in failed if tuple(row) != late_today or datetime.now(UTC).hour < 9]
+        assert len(per_run) == len(self.run_ids) and not unexpected, (
+            f"check executions: {checks}, per run {per_run}, failed: {failed}"
         )
         say(
             f"proof 3/5 Postgres holds it: runs {runs}; {events} event_logs rows of our runs, materializations "
