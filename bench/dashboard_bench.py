@@ -66,7 +66,7 @@ LABELS = [
 
 def synthesize(conn: Any, days: int) -> dict[str, int]:
     """``days`` days ending at LAST_DAY of the five day tables, in a handful of statements."""
-    from spotify_assets.transform.flatten import ensure_tables
+    from spotify_assets.tables.flatten import ensure_tables
 
     ensure_tables(conn)
     first = LAST_DAY - timedelta(days=days - 1)

@@ -1,5 +1,5 @@
 """Flattening benchmark (section 3): ~1 M tracks of raw JSON in the platform's raw layout, loaded by
-``spotify_assets.transform.flatten.load_snapshot`` vs a fair pandas path building the same five
+``spotify_assets.tables.flatten.load_snapshot`` vs a fair pandas path building the same five
 tables.
 
 The raw files are templated from one real emulator day fetched by our client (albums_per_day=200,
@@ -45,9 +45,9 @@ DEFAULT_MEM_CAP_GIB = 12.0
 
 def _template_pages() -> tuple[list, set[str]]:
     from spotify_assets.emulator import CatalogConfig, EmulatorConfig, SpotifyEmulator
+    from spotify_assets.landing.releases import album_refs_from_release_pages
     from spotify_assets.spotify_api import ClientSettings
     from spotify_assets.spotify_api.client import SpotifyClient
-    from spotify_assets.transform.releases import album_refs_from_release_pages
 
     config = EmulatorConfig(catalog=CatalogConfig(albums_per_day=200), today=DAY)
     with SpotifyEmulator(config) as emu:
@@ -72,7 +72,7 @@ def _template_pages() -> tuple[list, set[str]]:
 
 
 def synthesize(root: Path, target_tracks: int) -> tuple[Any, int]:
-    from spotify_assets.transform.flatten import RawSnapshotFiles
+    from spotify_assets.tables.flatten import RawSnapshotFiles
 
     pages, ids = _template_pages()
     template_tracks = sum(
@@ -129,7 +129,7 @@ def synthesize(root: Path, target_tracks: int) -> tuple[Any, int]:
 def run_platform(files: Any, db: Path) -> tuple[float, dict[str, int]]:
     import duckdb
 
-    from spotify_assets.transform.flatten import load_snapshot
+    from spotify_assets.tables.flatten import load_snapshot
 
     conn = duckdb.connect(str(db))
     t0 = time.perf_counter()
@@ -148,7 +148,7 @@ def run_pandas(files: Any, db: Path) -> tuple[float, dict[str, int]]:
     import duckdb
     import pandas as pd
 
-    from spotify_assets.transform.schema import TABLES_BY_NAME
+    from spotify_assets.tables.schema import TABLES_BY_NAME
 
     t0 = time.perf_counter()
     assigned: dict[str, set[str]] = {}

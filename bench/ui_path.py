@@ -90,11 +90,13 @@ class TreeSampler:
 
 
 def job_assets() -> list[str]:
-    from spotify_assets.accepted_warnings import ignore_accepted_warnings
+    from spotify_assets.orchestration.accepted_warnings import ignore_accepted_warnings
 
     ignore_accepted_warnings()  # the benchmark's log is read by people, as the CLI's output is
-    from spotify_assets.definitions import defs
-    from spotify_assets.schedules import daily_snapshot_job
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
+    from spotify_assets.defs.daily_snapshot.jobs import daily_snapshot_job
 
     return sorted(k.to_user_string() for k in daily_snapshot_job.selection.resolve(defs.resolve_asset_graph()))
 

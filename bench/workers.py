@@ -19,10 +19,10 @@ def fetch_token(token_url: str, client_id: str, secret: str) -> str:
 
 
 def ours(a: dict[str, Any]) -> dict[str, Any]:
+    from spotify_assets.landing.releases import album_refs_from_release_pages
     from spotify_assets.spotify_api import ClientSettings
     from spotify_assets.spotify_api.allocator import configure_process
     from spotify_assets.spotify_api.client import SpotifyClient
-    from spotify_assets.transform.releases import album_refs_from_release_pages
 
     configure_process()  # what the CLI and the code location do at start
     pacing = a.get("client_rate_limit")  # [requests, window_s]: the client paces itself to that limit
@@ -196,9 +196,9 @@ def dagster_day(a: dict[str, Any]) -> dict[str, Any]:
 
     import dagster as dg
 
-    from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
-    from spotify_assets.assets.tables import spotify_tables
-    from spotify_assets.checks.table_checks import table_quality_checks
+    from spotify_assets.defs.raw.assets import raw_album_tracks, raw_new_releases
+    from spotify_assets.defs.warehouse.assets import spotify_tables
+    from spotify_assets.defs.warehouse.checks import table_quality_checks
     from spotify_assets.resources.spotify import EmulatorSpotifyResource
     from spotify_assets.resources.storage import RawStorageResource
     from spotify_assets.resources.warehouse import WarehouseResource

@@ -21,13 +21,13 @@ from pathlib import Path
 
 import dagster as dg
 
-from spotify_assets.accepted_warnings import ignore_accepted_warnings
 from spotify_assets.analytics.queries import ANALYSES
-from spotify_assets.configuration import SettingsError
 from spotify_assets.emulator import Catalog
+from spotify_assets.orchestration.accepted_warnings import ignore_accepted_warnings
+from spotify_assets.resources.env import SettingsError
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
 from spotify_assets.spotify_api.allocator import configure_process
-from spotify_assets.transform.flatten import row_counts
+from spotify_assets.tables.flatten import row_counts
 
 
 def _today_utc() -> date:
@@ -77,10 +77,11 @@ def _load_defs() -> dg.Definitions | None:
     ignore_accepted_warnings()
     try:
         from spotify_assets.definitions import defs
+
+        return defs()
     except SettingsError as exc:
         print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
         return None
-    return defs
 
 
 def _check_outcomes(result: dg.ExecuteInProcessResult) -> tuple[int, list[str], list[str]]:
@@ -192,7 +193,7 @@ def run_range(first: date, last: date) -> int:
         return 2
     job = defs.resolve_job_def("daily_snapshot_job")
     days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-    from spotify_assets.partitions import daily_partitions
+    from spotify_assets.orchestration.partitions import daily_partitions
 
     partitions = daily_partitions.get_partition_keys()
     if first.isoformat() not in partitions or last.isoformat() not in partitions:

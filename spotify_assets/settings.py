@@ -19,10 +19,9 @@ import dagster as dg
 # Dagster's own validator, so what passes here is exactly what ScheduleDefinition accepts.
 from dagster._utils.schedules import is_valid_cron_string
 
-from spotify_assets.configuration import SettingsError
-from spotify_assets.partitions import DEFAULT_START_DATE
+from spotify_assets.orchestration.partitions import DEFAULT_START_DATE
 from spotify_assets.resources.alerts import AlertWebhookResource
-from spotify_assets.resources.env import environment_variables, from_env
+from spotify_assets.resources.env import SettingsError, environment_variables, from_env
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.resources.spotify import Backend, EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource

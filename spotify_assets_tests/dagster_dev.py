@@ -155,7 +155,7 @@ class DagsterServer:
         """Each partition key of ``asset`` with a status (MATERIALIZED, FAILED, MATERIALIZING), as the UI shows them."""
         node = self.gql(PARTITION_STATUS, {"key": {"path": [asset]}})["assetNodeOrError"]
         statuses = (node.get("assetPartitionStatuses") or {}).get("ranges") or []
-        from spotify_assets.partitions import daily_partitions
+        from spotify_assets.orchestration.partitions import daily_partitions
 
         keyed: dict[str, str] = {}
         for span in statuses:

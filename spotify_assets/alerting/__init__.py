@@ -1,1 +1,1 @@
-"""Run-failure alerts: the message (pure, redacted) and the sensor that posts it."""
+"""The failure alert's text (pure and redacted); the sensor that posts it is in ``defs/daily_snapshot``."""

@@ -1,2 +1,2 @@
 """Analytics over the DuckDB tables: plain SQL (``queries``) and matplotlib charts (``charts``),
-usable without Dagster; ``spotify_assets.assets.analytics`` wraps them as assets."""
+usable without Dagster; ``spotify_assets.defs.analytics.assets`` wraps them as assets."""

@@ -23,8 +23,8 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from spotify_assets.analytics.rows import query_dicts
-from spotify_assets.transform.schema import Column, Table
-from spotify_assets.transform.sql import transaction
+from spotify_assets.tables.schema import Column, Table
+from spotify_assets.tables.sql import transaction
 
 if TYPE_CHECKING:
     import duckdb

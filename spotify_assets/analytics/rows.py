@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from spotify_assets.transform.sql import records
+from spotify_assets.tables.sql import records
 
 if TYPE_CHECKING:
     import duckdb

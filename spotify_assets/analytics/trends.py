@@ -31,8 +31,8 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from spotify_assets.analytics.rows import query_dicts
-from spotify_assets.transform.schema import Column, Table
-from spotify_assets.transform.sql import transaction
+from spotify_assets.tables.schema import Column, Table
+from spotify_assets.tables.sql import transaction
 
 if TYPE_CHECKING:
     import duckdb

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from spotify_assets.transform.schema import TABLES, Table
+from spotify_assets.tables.schema import TABLES, Table
 
 if TYPE_CHECKING:
     import duckdb

@@ -12,6 +12,7 @@ never shows their values (nor are they echoed in an error).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
 import annotated_types
@@ -19,9 +20,25 @@ import dagster as dg
 import pydantic
 from pydantic.fields import FieldInfo
 
-from spotify_assets.configuration import SettingsError
-
 R = TypeVar("R", bound=dg.ConfigurableResource[Any])
+
+
+class SettingsError(ValueError):
+    """An environment variable holds a value the platform cannot use. The CLI prints it as one line
+    naming the variable (no traceback); Dagster shows it as the code location's load error."""
+
+
+def env_date(env: Mapping[str, str], name: str, default: str) -> str:
+    """``name``'s value as an ISO date string (``default`` when unset or blank), checked here."""
+    raw = env.get(name, "").strip() or default
+    try:
+        date.fromisoformat(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a date written YYYY-MM-DD (e.g. 2026-01-01), got {raw!r}") from None
+    if len(raw) != len("YYYY-MM-DD"):
+        # date.fromisoformat also takes "20260101" and "2026-W01-1"; the partitions need the dashed form.
+        raise SettingsError(f"{name} must be a date written YYYY-MM-DD (e.g. 2026-01-01), got {raw!r}")
+    return raw
 
 
 def env_field(default: Any = ..., *, env: str, description: str, secret: bool = False, **constraints: Any) -> Any:

@@ -31,10 +31,10 @@ import requests
 from pydantic import PrivateAttr, field_validator
 
 from spotify_assets.emulator import CatalogConfig, EmulatorConfig, FaultConfig, SpotifyEmulator
+from spotify_assets.landing.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE
 from spotify_assets.resources.env import env_field
 from spotify_assets.spotify_api import ClientSettings, SpotifyClient, SpotifyConfigError, SpotifyError
 from spotify_assets.spotify_api.models import MAX_PAGE_LIMIT
-from spotify_assets.transform.unavailable import DEFAULT_MAX_UNAVAILABLE_SHARE
 
 Backend = Literal["emulator", "spotify"]
 # Defaults of the client's behaviour are the pure client's own (ClientSettings), not repeated here.

@@ -2,13 +2,12 @@
 
 Raw is the source of truth every table is rebuilt from, so the stores only ever write whole
 objects under deterministic keys (a rerun overwrites, never duplicates) and a partition becomes
-visible to readers only through the manifest written last (see ``spotify_assets.raw_layout``).
+visible to readers only through the manifest written last (see ``spotify_assets.landing.layout``).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypeAlias
 
 import dagster as dg
 from pydantic import Field, field_validator
@@ -25,9 +24,6 @@ class RawStorageError(RuntimeError):
 RAW = StoreRole(
     name="raw", error=RawStorageError, folder_hint="SPOTIFY_ASSETS_DATA_DIR", bucket_setting="SPOTIFY_RAW_S3_BUCKET"
 )
-
-# What the landing code reads and writes raw objects through, whatever backs it.
-RawStore: TypeAlias = ObjectStore
 
 
 class RawStorageResource(dg.ConfigurableResource["RawStorageResource"]):

@@ -9,7 +9,7 @@ import dagster as dg
 import pytest
 
 from spotify_assets.alerting.message import REDACTED, FailedStep, RunFailure, alert_text, redact
-from spotify_assets.alerting.sensor import daily_snapshot_failure_alert
+from spotify_assets.defs.daily_snapshot.alerts import daily_snapshot_failure_alert
 from spotify_assets.resources.alerts import AlertDeliveryError, AlertWebhookResource
 from spotify_assets_tests.alerts.conftest import Webhook
 from spotify_assets_tests.dagster_dev import free_port
@@ -37,7 +37,9 @@ def test_a_failed_daily_run_posts_job_partition_step_and_error(
     webhook: Webhook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SPOTIFY_ASSETS_DATA_DIR", str(tmp_path))
-    from spotify_assets.definitions import defs
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     port = free_port()
     closed = f"http://127.0.0.1:{port}/v1"  # nothing listens: the first step fails to connect

@@ -12,8 +12,8 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from spotify_assets.assets.analytics import analytics_assets
-from spotify_assets.assets.lake import lake_export
+from spotify_assets.defs.analytics.assets import analytics_assets
+from spotify_assets.defs.lake.assets import lake_export
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY, PLATFORM, platform_resources

@@ -28,8 +28,8 @@ from spotify_assets.analytics.queries import (
     refresh,
     rows_for,
 )
-from spotify_assets.assets.analytics import analytics_assets
-from spotify_assets.transform.flatten import ensure_tables
+from spotify_assets.defs.analytics.assets import analytics_assets
+from spotify_assets.tables.flatten import ensure_tables
 from spotify_assets_tests.analytics.conftest import Built, materialize, metadata_of
 from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY
 
@@ -188,7 +188,9 @@ def test_rerunning_the_analytics_for_a_day_replaces_its_rows(built: Built) -> No
 def test_analytics_and_lake_run_in_the_daily_job_after_the_tables_blocking_checks() -> None:
     from dagster._core.execution.api import create_execution_plan
 
-    from spotify_assets.definitions import defs
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     graph = defs.resolve_asset_graph()
     job = defs.resolve_job_def("daily_snapshot_job")

@@ -14,13 +14,13 @@ import boto3
 import duckdb
 import pytest
 
-from spotify_assets.assets.lake import lake_export
+from spotify_assets.defs.lake.assets import lake_export
 from spotify_assets.lake.athena import TYPES, athena_markdown, athena_type, create_table_sql
 from spotify_assets.lake.export import lake_key
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.s3 import S3Connection
 from spotify_assets.settings import SettingsError, lake_from_env, resources_from_env
-from spotify_assets.transform.schema import TABLES, Table
+from spotify_assets.tables.schema import TABLES, Table
 from spotify_assets_tests.analytics.conftest import Built, materialize, metadata_of
 from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import dagster as dg
 import pytest
 
-from spotify_assets.configuration import SettingsError
 from spotify_assets.emulator import Catalog, CatalogConfig
+from spotify_assets.resources.env import SettingsError
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyApiResource, SpotifyResource
 from spotify_assets.settings import spotify_from_env
 from spotify_assets.spotify_api import AlbumRef, SpotifyConfigError

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from spotify_assets.emulator import SpotifyEmulator
-from spotify_assets.landing import land_album_tracks
+from spotify_assets.landing.land import land_album_tracks
 from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.storage import RAW
 from spotify_assets.spotify_api import AlbumRef, RawPage, SpotifyAuthError, SpotifyClient

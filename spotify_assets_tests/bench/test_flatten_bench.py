@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from spotify_assets.transform.schema import TABLES
+from spotify_assets.tables.schema import TABLES
 
 
 def test_pandas_path_builds_the_same_five_tables_as_load_snapshot(tmp_path: Path) -> None:

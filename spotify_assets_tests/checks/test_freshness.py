@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import dagster as dg
 
-from spotify_assets.checks.freshness import (
+from spotify_assets.defs.warehouse.freshness import (
     CHECK_NAME,
     DAILY_SCHEDULE,
     TABLE_KEYS,
@@ -16,7 +16,7 @@ from spotify_assets.checks.freshness import (
     partition_freshness_sensor,
     verdict,
 )
-from spotify_assets.partitions import daily_partitions
+from spotify_assets.orchestration.partitions import daily_partitions
 
 TODAY = date(2026, 11, 21)
 AFTER_DEADLINE = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)

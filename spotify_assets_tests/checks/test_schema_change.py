@@ -4,8 +4,13 @@ from collections.abc import Iterator
 
 import dagster as dg
 
-from spotify_assets.checks.schema_change import CHECK_NAME, TABLE_KEYS, column_schema_change_checks, schema_change
-from spotify_assets.partitions import daily_partitions, partition_date
+from spotify_assets.defs.warehouse.schema_change import (
+    CHECK_NAME,
+    TABLE_KEYS,
+    column_schema_change_checks,
+    schema_change,
+)
+from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 
 
 def schema(**columns: str) -> dg.TableSchema:

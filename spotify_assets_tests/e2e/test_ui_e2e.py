@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from spotify_assets.transform.schema import TABLES
+from spotify_assets.tables.schema import TABLES
 from spotify_assets_tests.dagster_dev import LAUNCH_RUN, RUN_STATUS, DagsterServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
@@ -60,8 +60,10 @@ class Expected:
 
 @pytest.fixture(scope="module")
 def expected() -> Expected:
-    from spotify_assets.definitions import defs
-    from spotify_assets.schedules import daily_snapshot_job
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
+    from spotify_assets.defs.daily_snapshot.jobs import daily_snapshot_job
 
     graph = defs.resolve_asset_graph()
     job_check_keys = daily_snapshot_job.selection.resolve_checks(graph)

@@ -38,8 +38,10 @@ class Launched:
 
 
 def job_selection() -> tuple[list[str], list[tuple[str, str]]]:
-    from spotify_assets.definitions import defs
-    from spotify_assets.schedules import daily_snapshot_job
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
+    from spotify_assets.defs.daily_snapshot.jobs import daily_snapshot_job
 
     graph = defs.resolve_asset_graph()
     assets = sorted(k.to_user_string() for k in daily_snapshot_job.selection.resolve(graph))

@@ -10,14 +10,14 @@ import dagster as dg
 import duckdb
 import pytest
 
-from spotify_assets.assets.raw import raw_album_tracks, raw_new_releases
-from spotify_assets.assets.tables import spotify_tables
-from spotify_assets.checks.table_checks import table_quality_checks
+from spotify_assets.defs.raw.assets import raw_album_tracks, raw_new_releases
+from spotify_assets.defs.warehouse.assets import spotify_tables
+from spotify_assets.defs.warehouse.checks import table_quality_checks
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
-from spotify_assets.transform.schema import TABLES
+from spotify_assets.tables.schema import TABLES
 
 DAY = date(2026, 11, 20)
 NEXT_DAY = date(2026, 11, 21)

@@ -12,11 +12,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from spotify_assets.assets.tables import spotify_tables
-from spotify_assets.checks.rules import all_rules
-from spotify_assets.checks.table_checks import table_quality_checks
+from spotify_assets.defs.warehouse.assets import spotify_tables
+from spotify_assets.defs.warehouse.checks import table_quality_checks
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
-from spotify_assets.transform.schema import TABLES, Table
+from spotify_assets.tables.rules import all_rules
+from spotify_assets.tables.schema import TABLES, Table
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources
 
 RULES = {f"{r.table}.{r.name}": r for r in all_rules()}

@@ -7,12 +7,14 @@ from datetime import UTC, datetime
 import dagster as dg
 import pytest
 
-from spotify_assets.accepted_warnings import ACCEPTED
+from spotify_assets.orchestration.accepted_warnings import ACCEPTED
 from spotify_assets.settings import SettingsError, resources_from_env
 
 
 def test_definitions_load_with_every_asset_check_and_schedule() -> None:
-    from spotify_assets.definitions import defs
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     dg.Definitions.validate_loadable(defs)
     keys = {key.to_user_string() for key in defs.resolve_asset_graph().get_all_asset_keys()}
@@ -44,7 +46,9 @@ def test_definitions_load_with_every_asset_check_and_schedule() -> None:
 
 
 def test_schedule_yields_the_run_date_partition() -> None:
-    from spotify_assets.definitions import defs
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     schedule = defs.resolve_schedule_def("daily_snapshot_job_schedule")
     tick = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
@@ -86,8 +90,10 @@ def test_bad_environment_values_are_named(variable: str, value: str, message: st
 
 def test_daily_job_runs_every_check_of_its_assets() -> None:
     """Quality, schema-change and freshness checks: each day's run records a verdict for each."""
-    from spotify_assets.definitions import defs
-    from spotify_assets.schedules import daily_snapshot_job
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
+    from spotify_assets.defs.daily_snapshot.jobs import daily_snapshot_job
 
     graph = defs.resolve_asset_graph()
     in_job = daily_snapshot_job.selection.resolve_checks(graph)
@@ -105,7 +111,8 @@ def test_loading_the_definitions_warns_of_nothing_deprecated_or_superseded() -> 
         "with warnings.catch_warnings(record=True) as caught:\n"
         "    warnings.simplefilter('always')\n"
         "    from spotify_assets.definitions import defs\n"
-        "    defs.resolve_job_def('daily_snapshot_job'); defs.resolve_all_asset_specs()\n"
+        "    loaded = defs()\n"
+        "    loaded.resolve_job_def('daily_snapshot_job'); loaded.resolve_all_asset_specs()\n"
         "for w in caught:\n"
         "    print(f'{w.category.__name__}|{w.filename}:{w.lineno}|{str(w.message)[:160]}')\n"
     )
@@ -127,7 +134,7 @@ def test_loading_the_definitions_does_not_import_duckdb() -> None:
     import subprocess
     import sys
 
-    probe = "import sys\nfrom spotify_assets.definitions import defs\nprint(sorted(m for m in sys.modules if 'duckdb' in m))"
+    probe = "import sys\nfrom spotify_assets.definitions import defs\ndefs()\nprint(sorted(m for m in sys.modules if 'duckdb' in m))"
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == "[]", done.stdout
 

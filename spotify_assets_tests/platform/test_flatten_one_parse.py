@@ -12,9 +12,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from spotify_assets.transform import flatten
-from spotify_assets.transform.flatten import RawSnapshotFiles, load_snapshot
-from spotify_assets.transform.releases import RawDataError
+from spotify_assets.landing.layout import RawDataError
+from spotify_assets.tables import flatten
+from spotify_assets.tables.flatten import RawSnapshotFiles, load_snapshot
 
 DAY = date(2026, 11, 20)
 

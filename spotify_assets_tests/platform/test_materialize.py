@@ -9,12 +9,12 @@ from typing import Any
 
 import dagster as dg
 
-from spotify_assets.checks.table_checks import RULES
+from spotify_assets.defs.warehouse.checks import RULES
 from spotify_assets.emulator import SpotifyEmulator
-from spotify_assets.landing import read_tracks_manifest
+from spotify_assets.landing.land import read_tracks_manifest
 from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.storage import RAW
-from spotify_assets.transform.schema import TABLES_BY_NAME
+from spotify_assets.tables.schema import TABLES_BY_NAME
 from spotify_assets_tests.platform.conftest import DAY, NEXT_DAY, materialize_day, table_counts, table_fingerprints
 
 

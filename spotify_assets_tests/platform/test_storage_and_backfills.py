@@ -66,7 +66,11 @@ def test_past_date_without_raw_fails_clearly_instead_of_mislabelling_today(
     past = datetime.now(UTC).date() - timedelta(days=3)
     result = materialize_day({**resources, "spotify": real_api_semantics(emulator)}, past)
     assert not result.success
-    failure = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error.message
+    error = next(e for e in result.all_events if e.is_step_failure).step_failure_data.error
+    while error.cause is not None:  # Dagster's wrapper names the step; the cause says why
+        error = error.cause
+    failure = error.message
+    assert error.cls_name == "SnapshotUnavailableError"
     assert f"No raw new-releases snapshot for {past}" in failure
     assert "would mislabel it" in failure
     assert emulator.stats()["by_endpoint"].get("new_releases", 0) == 0

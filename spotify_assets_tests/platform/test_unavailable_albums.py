@@ -14,11 +14,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from spotify_assets.assets.tables import spotify_tables
-from spotify_assets.checks.table_checks import table_quality_checks
-from spotify_assets.configuration import SettingsError
+from spotify_assets.defs.warehouse.assets import spotify_tables
+from spotify_assets.defs.warehouse.checks import table_quality_checks
 from spotify_assets.emulator import EmulatorConfig, FaultConfig, SpotifyEmulator
-from spotify_assets.landing import read_tracks_manifest
+from spotify_assets.landing.land import read_tracks_manifest
+from spotify_assets.resources.env import SettingsError
 from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.storage import RAW
 from spotify_assets.settings import spotify_from_env

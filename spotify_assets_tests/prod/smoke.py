@@ -37,7 +37,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from spotify_assets.accepted_warnings import ignore_accepted_warnings
+from spotify_assets.orchestration.accepted_warnings import ignore_accepted_warnings
 
 # The preview/beta Dagster APIs the definitions use on purpose say so on import (filtered by
 # message, as the CLI does); the smoke test's output is one line per proof.
@@ -72,7 +72,9 @@ def quick_run_config() -> dict[str, Any]:
     multi-or-in-process executor): on 2 shared cores a run then takes seconds, not minutes of
     per-step process start-ups. Empty for a job with a fixed executor. The schedule's own tick
     run keeps the job's default, as in production."""
-    from spotify_assets.definitions import defs
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     executor = defs.resolve_job_def(JOB).executor_def.name
     return {"execution": {"config": {"in_process": {}}}} if executor == "multi_or_in_process_executor" else {}

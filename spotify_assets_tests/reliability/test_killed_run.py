@@ -14,8 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spotify_assets import raw_layout as layout
-from spotify_assets.transform.schema import TABLES
+from spotify_assets.landing import layout
+from spotify_assets.tables.schema import TABLES
 from spotify_assets_tests.platform.conftest import DAY, table_fingerprints
 
 

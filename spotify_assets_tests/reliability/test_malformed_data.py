@@ -13,15 +13,15 @@ from typing import Any
 import duckdb
 import pytest
 
-from spotify_assets import raw_layout as layout
-from spotify_assets.assets.tables import local_snapshot_files
 from spotify_assets.emulator import EmulatorConfig, SpotifyEmulator
-from spotify_assets.landing import land_album_tracks, land_new_releases, snapshot_keys
+from spotify_assets.landing.land import land_album_tracks, land_new_releases, layout, snapshot_keys
+from spotify_assets.landing.layout import RawDataError
+from spotify_assets.landing.releases import album_refs_from_release_pages
 from spotify_assets.resources.object_store import LocalObjectStore
 from spotify_assets.resources.storage import RAW
 from spotify_assets.spotify_api import AlbumRef, RawPage
-from spotify_assets.transform.flatten import load_snapshot
-from spotify_assets.transform.releases import RawDataError, album_refs_from_release_pages
+from spotify_assets.tables.day import local_snapshot_files
+from spotify_assets.tables.flatten import load_snapshot
 from spotify_assets_tests.platform.conftest import DAY, materialize_day, platform_resources, table_fingerprints
 
 URL = "https://api.example/v1/browse/new-releases?offset={}"

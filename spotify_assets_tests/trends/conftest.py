@@ -20,8 +20,8 @@ import pytest
 
 from spotify_assets.analytics.rows import query_dicts
 from spotify_assets.analytics.trends import TRENDS
-from spotify_assets.assets.trends import trend_assets
 from spotify_assets.dashboard import DASHBOARD_KEY
+from spotify_assets.defs.trends.assets import trend_tables, trends_dashboard
 from spotify_assets.emulator import CatalogConfig, EmulatorConfig, SpotifyEmulator
 from spotify_assets_tests.analytics.conftest import with_lake
 from spotify_assets_tests.platform.conftest import PLATFORM, platform_resources
@@ -29,7 +29,7 @@ from spotify_assets_tests.platform.conftest import PLATFORM, platform_resources
 LAST = date(2026, 11, 21)
 FIRST = LAST - timedelta(days=13)
 ALBUMS_PER_DAY = 40  # the emulator's default is 100; 40 keeps 14 days at ~1 s each
-TREND_RUN = [*PLATFORM, *trend_assets]
+TREND_RUN = [*PLATFORM, trend_tables, trends_dashboard]
 
 
 def emulator_config(dev_mode: bool = False) -> EmulatorConfig:

@@ -24,9 +24,9 @@ import requests
 
 from spotify_assets.analytics.fonts import CJK_FAMILIES
 from spotify_assets.analytics.trends import LABEL_SHARE_30D
-from spotify_assets.assets.trends import trends_dashboard
 from spotify_assets.dashboard import DASHBOARD_KEY
 from spotify_assets.dashboard.serve import dashboard_server, server_url
+from spotify_assets.defs.trends.assets import trends_dashboard
 from spotify_assets.emulator import SpotifyEmulator
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.s3 import S3Connection

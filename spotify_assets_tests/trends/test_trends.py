@@ -23,8 +23,8 @@ from spotify_assets.analytics.trends import (
     refresh_trends,
 )
 from spotify_assets.emulator import SpotifyEmulator
-from spotify_assets.transform.flatten import ensure_tables
-from spotify_assets.transform.schema import TABLES
+from spotify_assets.tables.flatten import ensure_tables
+from spotify_assets.tables.schema import TABLES
 from spotify_assets_tests.trends.conftest import (
     FIRST,
     LAST,
@@ -306,7 +306,9 @@ def test_trend_metadata_says_what_was_rewritten(history: History) -> None:
 def test_trends_and_the_dashboard_run_in_the_daily_job_after_the_tables_blocking_checks() -> None:
     from dagster._core.execution.api import create_execution_plan
 
-    from spotify_assets.definitions import defs
+    from spotify_assets.definitions import defs as load_definitions
+
+    defs = load_definitions()
 
     job = defs.resolve_job_def("daily_snapshot_job")
     step_deps = create_execution_plan(job, tags={"dagster/partition": LAST.isoformat()}).get_all_step_deps()

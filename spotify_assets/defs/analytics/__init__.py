@@ -1,0 +1,1 @@
+"""The analytics group: four daily analysis tables, each with a chart in its metadata."""

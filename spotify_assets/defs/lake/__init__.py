@@ -1,0 +1,1 @@
+"""The lake group: the day's tables exported as Parquet (local folder or S3)."""

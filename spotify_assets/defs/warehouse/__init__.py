@@ -1,0 +1,1 @@
+"""The warehouse group: the day's DuckDB tables, their quality, schema-change and freshness checks."""

@@ -1,0 +1,1 @@
+"""What the definitions share: the daily partitions, metadata helpers, the Dagster warnings we accept."""
