@@ -1,4 +1,4 @@
-"""End to end in a real browser: ``dagster dev`` materializes one day of ``daily_snapshot_job``
+"""End to end in a real browser: ``dg dev`` (as ``make dev``) materializes one day of ``daily_snapshot_job``
 (launched through the GraphQL API, as the UI's Materialize button does), then headless Chromium
 shows every asset of the definitions in the lineage graph with its checks' results, an overview
 of the pipeline that reads at README width, and an asset's Checks tab listing the day's checks as
@@ -24,8 +24,9 @@ from typing import Any
 import pytest
 
 from spotify_assets.defs.warehouse import freshness
+from spotify_assets.harness.graphql import DagsterServer
+from spotify_assets.harness.processes import HarnessError
 from spotify_assets.tables.schema import TABLES
-from spotify_assets_tests.dagster_dev import LAUNCH_RUN, RUN_STATUS, DagsterServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(420)]
 
@@ -48,7 +49,6 @@ query Logs($runId: ID!) {
   }
 }
 """
-DONE = {"SUCCESS", "FAILURE", "CANCELED"}
 
 
 @dataclass(frozen=True)
@@ -113,32 +113,20 @@ def run_failure_report(server: DagsterServer, run_id: str, status: str) -> str:
         + "\n".join(failures[-10:] or ["  (none logged)"])
         + "\nlast events:\n"
         + "\n".join(line(e) for e in events[-15:])
-        + f"\n-- dagster dev log (tail) --\n{server.log_tail()}"
+        + f"\n-- dg dev log (tail) --\n{server.log_tail()}"
     )
 
 
 @pytest.fixture(scope="module")
 def run_id(dagster_server: DagsterServer) -> str:
     """One partition of the daily job, launched like the UI's Materialize button, run to SUCCESS."""
-    params = {
-        "selector": {
-            "repositoryLocationName": dagster_server.location,
-            "repositoryName": dagster_server.repository,
-            "jobName": JOB,
-        },
-        "runConfigData": RUN_CONFIG,
-        "executionMetadata": {"tags": [{"key": "dagster/partition", "value": DAY}]},
-    }
-    launched = dagster_server.gql(LAUNCH_RUN, {"params": params})["launchRun"]
-    assert launched["__typename"] == "LaunchRunSuccess", f"launchRun failed: {launched}"
-    run_id = launched["run"]["runId"]
-    deadline, status = time.monotonic() + RUN_TIMEOUT_S, launched["run"]["status"]
-    while status not in DONE and time.monotonic() < deadline:
-        time.sleep(1)
-        status = dagster_server.gql(RUN_STATUS, {"runId": run_id})["runOrError"]["status"]
+    run_id = dagster_server.launch_run(DAY, RUN_CONFIG, job=JOB)
+    try:
+        status = dagster_server.wait_run(run_id, RUN_TIMEOUT_S, poll_s=1)
+    except HarnessError:
+        status = f"{dagster_server.run_status(run_id)} after {RUN_TIMEOUT_S}s"
     if status != "SUCCESS":
-        waited = "" if status in DONE else f" after {RUN_TIMEOUT_S}s"
-        pytest.fail(run_failure_report(dagster_server, run_id, status + waited))
+        pytest.fail(run_failure_report(dagster_server, run_id, status))
     return run_id
 
 
