@@ -15,7 +15,6 @@ its rows) and docs/asset-checks.png; without it they go to a temporary folder.
 from __future__ import annotations
 
 import re
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
