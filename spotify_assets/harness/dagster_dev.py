@@ -35,11 +35,11 @@ def dagster_dev_command(port: int) -> list[str]:
 
 @contextmanager
 def _dev_server(
-    command: list[str], port: int, root: Path, env: Mapping[str, str] | None, job: str
+    command: list[str], port: int, root: Path, env: Mapping[str, str] | None, job: str, checkout: Path
 ) -> Iterator[DagsterServer]:
     home, data_dir = scratch_instance(root)
     log_path = root / "dagster-dev.log"
-    process = start_group(command, REPO, dg_env(scratch_env(home, data_dir, env)), log_path)
+    process = start_group(command, checkout, dg_env(scratch_env(home, data_dir, env)), log_path)
     server = DagsterServer(url=f"http://127.0.0.1:{port}", process=process, log_path=log_path, data_dir=data_dir)
     try:
         server.wait_until_ready(job, SERVER_START_TIMEOUT_S)
@@ -51,20 +51,25 @@ def _dev_server(
 
 
 @contextmanager
-def dg_dev(root: Path, env: Mapping[str, str] | None = None, job: str = DAILY_JOB) -> Iterator[DagsterServer]:
+def dg_dev(
+    root: Path, env: Mapping[str, str] | None = None, job: str = DAILY_JOB, checkout: Path = REPO
+) -> Iterator[DagsterServer]:
     """``dg dev`` (as ``make dev``) from the repo root on a free port, over ``root/dagster_home``
     (built from dagster_home/dagster.yaml) and ``root/data``, ready once its code location holds
     ``job``; ``env`` adds settings (e.g. SPOTIFY_EMULATOR_FAILING_DAYS). Its whole process group is
-    stopped on exit, and ``HarnessError`` names any process that outlived that."""
+    stopped on exit, and ``HarnessError`` names any process that outlived that. ``checkout``: the
+    source tree it runs from (another commit's worktree, for the benchmark comparing designs)."""
     port = free_port()
-    with _dev_server(dg_dev_command(port), port, root, env, job) as server:
+    with _dev_server(dg_dev_command(port), port, root, env, job, checkout) as server:
         yield server
 
 
 @contextmanager
-def dagster_dev(root: Path, env: Mapping[str, str] | None = None, job: str = DAILY_JOB) -> Iterator[DagsterServer]:
+def dagster_dev(
+    root: Path, env: Mapping[str, str] | None = None, job: str = DAILY_JOB, checkout: Path = REPO
+) -> Iterator[DagsterServer]:
     """``dagster dev -w workspace.yaml`` (superseded by ``dg dev``; workspace.yaml is what it reads),
     otherwise as ``dg_dev``."""
     port = free_port()
-    with _dev_server(dagster_dev_command(port), port, root, env, job) as server:
+    with _dev_server(dagster_dev_command(port), port, root, env, job, checkout) as server:
         yield server
