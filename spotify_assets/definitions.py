@@ -1,5 +1,6 @@
 """The code location: every definition under ``defs/`` (found by ``dg.load_from_defs_folder``),
-plus what applies to all of them: the resources the environment configures and the executor."""
+plus what applies to all of them: links from each asset to its code, the resources the environment
+configures and the executor."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from spotify_assets.orchestration.code_references import with_code_references
 from spotify_assets.settings import resources_from_env
 from spotify_assets.spotify_api.allocator import configure_process
 
@@ -18,7 +20,7 @@ configure_process()
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions.merge(
-        dg.load_from_defs_folder(path_within_project=Path(__file__).parent),
+        with_code_references(dg.load_from_defs_folder(path_within_project=Path(__file__).parent)),
         dg.Definitions(
             resources=resources_from_env(),
             # One process per run, not per step: the multiprocess default started ~10 processes

@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from spotify_assets.analytics.rows import query_dicts
-from spotify_assets.tables.schema import Column, Table
+from spotify_assets.tables.schema import ALBUM_ARTISTS, ALBUMS, ARTISTS, TRACK_ARTISTS, TRACKS, Column, Table
 from spotify_assets.tables.sql import transaction
 
 if TYPE_CHECKING:
@@ -65,9 +65,16 @@ RELEASES_PER_DAY = Analysis(
         primary_key=("snapshot_date", "listing_date", "album_type"),
         columns=(
             AS_OF,
-            Column("listing_date", "DATE", "Day of the new-releases listing counted"),
-            Column("album_type", "VARCHAR", "album, single or compilation"),
-            Column("releases", "BIGINT", "Albums of that type in that day's listing"),
+            Column(
+                "listing_date",
+                "DATE",
+                "Day of the new-releases listing counted",
+                sources=ALBUMS.source("snapshot_date"),
+            ),
+            Column("album_type", "VARCHAR", "album, single or compilation", sources=ALBUMS.source("album_type")),
+            Column(
+                "releases", "BIGINT", "Albums of that type in that day's listing", sources=ALBUMS.source("album_id")
+            ),
         ),
     ),
     sources=("albums",),
@@ -89,11 +96,25 @@ TOP_ARTISTS_BY_RELEASES = Analysis(
         primary_key=("snapshot_date", "rank"),
         columns=(
             AS_OF,
-            Column("rank", "INTEGER", "1 = most releases (ties: more tracks, then name, then id)"),
-            Column("artist_id", "VARCHAR", "Spotify artist id"),
-            Column("artist_name", "VARCHAR", "Artist name", optional=True),
-            Column("releases", "BIGINT", "Albums of the day's listing crediting the artist"),
-            Column("tracks", "BIGINT", "Tracks of the day crediting the artist"),
+            Column(
+                "rank",
+                "INTEGER",
+                "1 = most releases (ties: more tracks, then name, then id)",
+                sources=ALBUM_ARTISTS.source("album_id", "artist_id")
+                + TRACK_ARTISTS.source("track_id")
+                + ARTISTS.source("name"),
+            ),
+            Column("artist_id", "VARCHAR", "Spotify artist id", sources=ALBUM_ARTISTS.source("artist_id")),
+            Column("artist_name", "VARCHAR", "Artist name", optional=True, sources=ARTISTS.source("name")),
+            Column(
+                "releases",
+                "BIGINT",
+                "Albums of the day's listing crediting the artist",
+                sources=ALBUM_ARTISTS.source("album_id"),
+            ),
+            Column(
+                "tracks", "BIGINT", "Tracks of the day crediting the artist", sources=TRACK_ARTISTS.source("track_id")
+            ),
         ),
     ),
     sources=("albums", "artists", "album_artists", "track_artists"),
@@ -132,10 +153,28 @@ TRACK_DURATIONS = Analysis(
         primary_key=("snapshot_date", "bucket_start_s"),
         columns=(
             AS_OF,
-            Column("bucket_start_s", "INTEGER", "Bucket start in seconds (inclusive)"),
-            Column("bucket_end_s", "INTEGER", "Bucket end in seconds (exclusive); NULL = open-ended", optional=True),
-            Column("tracks", "BIGINT", "Tracks whose duration falls in the bucket"),
-            Column("share", "DOUBLE", "tracks / all the day's tracks"),
+            Column(
+                "bucket_start_s",
+                "INTEGER",
+                "Bucket start in seconds (inclusive)",
+                sources=TRACKS.source("duration_ms"),
+            ),
+            Column(
+                "bucket_end_s",
+                "INTEGER",
+                "Bucket end in seconds (exclusive); NULL = open-ended",
+                optional=True,
+                sources=TRACKS.source("duration_ms"),
+            ),
+            Column(
+                "tracks",
+                "BIGINT",
+                "Tracks whose duration falls in the bucket",
+                sources=TRACKS.source("track_id", "duration_ms"),
+            ),
+            Column(
+                "share", "DOUBLE", "tracks / all the day's tracks", sources=TRACKS.source("track_id", "duration_ms")
+            ),
         ),
     ),
     sources=("tracks",),
@@ -168,10 +207,17 @@ EXPLICIT_SHARE = Analysis(
         primary_key=("snapshot_date", "album_type"),
         columns=(
             AS_OF,
-            Column("album_type", "VARCHAR", "album, single, compilation, or 'all'"),
-            Column("tracks", "BIGINT", "Tracks of the day on albums of that type"),
-            Column("explicit_tracks", "BIGINT", "Of which marked explicit"),
-            Column("explicit_share", "DOUBLE", "explicit_tracks / tracks"),
+            Column(
+                "album_type", "VARCHAR", "album, single, compilation, or 'all'", sources=ALBUMS.source("album_type")
+            ),
+            Column("tracks", "BIGINT", "Tracks of the day on albums of that type", sources=TRACKS.source("track_id")),
+            Column("explicit_tracks", "BIGINT", "Of which marked explicit", sources=TRACKS.source("explicit")),
+            Column(
+                "explicit_share",
+                "DOUBLE",
+                "explicit_tracks / tracks",
+                sources=TRACKS.source("explicit", "track_id"),
+            ),
         ),
     ),
     sources=("albums", "tracks"),

@@ -31,7 +31,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from spotify_assets.analytics.rows import query_dicts
-from spotify_assets.tables.schema import Column, Table
+from spotify_assets.tables.schema import ALBUM_ARTISTS, ALBUMS, ARTISTS, TRACKS, Column, Table
 from spotify_assets.tables.sql import transaction
 
 if TYPE_CHECKING:
@@ -74,6 +74,11 @@ def _table(name: str, description: str, primary_key: tuple[str, ...], *columns: 
 DAY = Column("snapshot_date", "DATE", "Listing day (partition)")
 ALBUM_TYPE = Column("album_type", "VARCHAR", "album, single, compilation, or 'all'")
 AS_OF = Column("as_of_date", "DATE", f"Last day of the trailing {TRAILING_DAYS}-day window")
+# The shared columns as the trends compute them: per day of the tracks (with their album's type), or
+# per window ending on a listing day the warehouse holds.
+TRACKS_DAY = DAY.with_sources(*TRACKS.source("snapshot_date"))
+TRACKS_ALBUM_TYPE = ALBUM_TYPE.with_sources(*ALBUMS.source("album_type"))
+WINDOW_END = AS_OF.with_sources(*ALBUMS.source("snapshot_date"))
 
 _THE_DAYS = "SELECT unnest($days::DATE[]) AS k"
 
@@ -84,10 +89,20 @@ RELEASES_PER_WEEK = Trend(
         "trend_releases_per_week",
         "Distinct albums in the new-releases listings of each week (Monday start), per album type",
         ("week_start", "album_type"),
-        Column("week_start", "DATE", "Monday of the ISO week"),
-        Column("album_type", "VARCHAR", "album, single or compilation"),
-        Column("releases", "BIGINT", "Distinct albums of that type listed on any day of the week"),
-        Column("listing_days", "INTEGER", "Days of the week the warehouse holds (7 = complete week)"),
+        Column("week_start", "DATE", "Monday of the ISO week", sources=ALBUMS.source("snapshot_date")),
+        Column("album_type", "VARCHAR", "album, single or compilation", sources=ALBUMS.source("album_type")),
+        Column(
+            "releases",
+            "BIGINT",
+            "Distinct albums of that type listed on any day of the week",
+            sources=ALBUMS.source("album_id"),
+        ),
+        Column(
+            "listing_days",
+            "INTEGER",
+            "Days of the week the warehouse holds (7 = complete week)",
+            sources=ALBUMS.source("snapshot_date"),
+        ),
     ),
     key_column="week_start",
     scope_sql="SELECT DISTINCT date_trunc('week', d)::DATE AS k FROM unnest($days::DATE[]) AS t(d)",
@@ -113,10 +128,20 @@ ARTISTS_PER_DAY = Trend(
         "trend_artists_per_day",
         "Artists credited on the day's releases: first seen in the history that day (new) or before (returning)",
         ("snapshot_date",),
-        DAY,
-        Column("artists", "BIGINT", "Distinct artists credited that day"),
-        Column("new_artists", "BIGINT", "Of which never credited on an earlier day of the history"),
-        Column("returning_artists", "BIGINT", "Of which credited on an earlier day"),
+        DAY.with_sources(*ARTISTS.source("snapshot_date")),
+        Column("artists", "BIGINT", "Distinct artists credited that day", sources=ARTISTS.source("artist_id")),
+        Column(
+            "new_artists",
+            "BIGINT",
+            "Of which never credited on an earlier day of the history",
+            sources=ARTISTS.source("artist_id", "snapshot_date"),
+        ),
+        Column(
+            "returning_artists",
+            "BIGINT",
+            "Of which credited on an earlier day",
+            sources=ARTISTS.source("artist_id", "snapshot_date"),
+        ),
     ),
     key_column="snapshot_date",
     # an older day added late changes which artists are new on every later day
@@ -156,12 +181,12 @@ TRACK_DURATIONS = Trend(
         "trend_track_durations",
         "Quartiles of the day's track durations in seconds, per album type and overall ('all')",
         ("snapshot_date", "album_type"),
-        DAY,
-        ALBUM_TYPE,
-        Column("tracks", "BIGINT", "Tracks of the day on albums of that type"),
-        Column("q1_s", "DOUBLE", "25th percentile (s, interpolated)"),
-        Column("median_s", "DOUBLE", "Median (s, interpolated)"),
-        Column("q3_s", "DOUBLE", "75th percentile (s, interpolated)"),
+        TRACKS_DAY,
+        TRACKS_ALBUM_TYPE,
+        Column("tracks", "BIGINT", "Tracks of the day on albums of that type", sources=TRACKS.source("track_id")),
+        Column("q1_s", "DOUBLE", "25th percentile (s, interpolated)", sources=TRACKS.source("duration_ms")),
+        Column("median_s", "DOUBLE", "Median (s, interpolated)", sources=TRACKS.source("duration_ms")),
+        Column("q3_s", "DOUBLE", "75th percentile (s, interpolated)", sources=TRACKS.source("duration_ms")),
     ),
     key_column="snapshot_date",
     scope_sql=_THE_DAYS,
@@ -180,11 +205,11 @@ EXPLICIT_SHARE = Trend(
         "trend_explicit_share",
         "Share of the day's tracks marked explicit, per album type and overall ('all')",
         ("snapshot_date", "album_type"),
-        DAY,
-        ALBUM_TYPE,
-        Column("tracks", "BIGINT", "Tracks of the day on albums of that type"),
-        Column("explicit_tracks", "BIGINT", "Of which marked explicit"),
-        Column("explicit_share", "DOUBLE", "explicit_tracks / tracks"),
+        TRACKS_DAY,
+        TRACKS_ALBUM_TYPE,
+        Column("tracks", "BIGINT", "Tracks of the day on albums of that type", sources=TRACKS.source("track_id")),
+        Column("explicit_tracks", "BIGINT", "Of which marked explicit", sources=TRACKS.source("explicit")),
+        Column("explicit_share", "DOUBLE", "explicit_tracks / tracks", sources=TRACKS.source("explicit", "track_id")),
     ),
     key_column="snapshot_date",
     scope_sql=_THE_DAYS,
@@ -213,11 +238,16 @@ ALBUM_SIZES = Trend(
         "trend_album_sizes",
         "The day's listed albums per album type and size class (total_tracks)",
         ("snapshot_date", "album_type", "size_class"),
-        DAY,
-        Column("album_type", "VARCHAR", "album, single or compilation"),
-        Column("size_class", "VARCHAR", ", ".join(name for name, _, _ in SIZE_CLASSES)),
-        Column("albums", "BIGINT", "Albums of that type and size listed that day"),
-        Column("share", "DOUBLE", "albums / all albums listed that day"),
+        DAY.with_sources(*ALBUMS.source("snapshot_date")),
+        Column("album_type", "VARCHAR", "album, single or compilation", sources=ALBUMS.source("album_type")),
+        Column(
+            "size_class",
+            "VARCHAR",
+            ", ".join(name for name, _, _ in SIZE_CLASSES),
+            sources=ALBUMS.source("total_tracks"),
+        ),
+        Column("albums", "BIGINT", "Albums of that type and size listed that day", sources=ALBUMS.source("album_id")),
+        Column("share", "DOUBLE", "albums / all albums listed that day", sources=ALBUMS.source("album_id")),
     ),
     key_column="snapshot_date",
     scope_sql=_THE_DAYS,
@@ -247,12 +277,33 @@ TOP_ARTISTS_30D = Trend(
         f"The {TOP_ARTISTS} artists credited on the most distinct albums listed in the {TRAILING_DAYS} days "
         "ending at as_of_date (days the warehouse holds)",
         ("as_of_date", "rank"),
-        AS_OF,
-        Column("rank", "INTEGER", "1 = most releases (ties: more listing days, then name, then id)"),
-        Column("artist_id", "VARCHAR", "Spotify artist id"),
-        Column("artist_name", "VARCHAR", "Latest name in the window", optional=True),
-        Column("releases", "BIGINT", "Distinct albums in the window crediting the artist"),
-        Column("listing_days", "BIGINT", "Days in the window the artist was credited on a listed album"),
+        WINDOW_END,
+        Column(
+            "rank",
+            "INTEGER",
+            "1 = most releases (ties: more listing days, then name, then id)",
+            sources=ALBUM_ARTISTS.source("album_id", "snapshot_date", "artist_id") + ARTISTS.source("name"),
+        ),
+        Column("artist_id", "VARCHAR", "Spotify artist id", sources=ALBUM_ARTISTS.source("artist_id")),
+        Column(
+            "artist_name",
+            "VARCHAR",
+            "Latest name in the window",
+            optional=True,
+            sources=ARTISTS.source("name", "snapshot_date"),
+        ),
+        Column(
+            "releases",
+            "BIGINT",
+            "Distinct albums in the window crediting the artist",
+            sources=ALBUM_ARTISTS.source("album_id"),
+        ),
+        Column(
+            "listing_days",
+            "BIGINT",
+            "Days in the window the artist was credited on a listed album",
+            sources=ALBUM_ARTISTS.source("snapshot_date"),
+        ),
     ),
     key_column="as_of_date",
     scope_sql=_WINDOWS_HOLDING_THE_DAYS,
@@ -288,13 +339,33 @@ LABEL_SHARE_30D = Trend(
         f"(top {TOP_LABELS}, the rest as '{OTHER_LABELS}'); no rows when no album of the window has a label "
         "(Development-Mode apps are not served the field)",
         ("as_of_date", "rank"),
-        AS_OF,
-        Column("rank", "INTEGER", f"1 = most albums; the '{OTHER_LABELS}' row comes last"),
-        Column("label", "VARCHAR", "Record label"),
-        Column("albums", "BIGINT", "Distinct albums of the window with that label"),
-        Column("share", "DOUBLE", "albums / albums of the window that have a label"),
-        Column("albums_with_label", "BIGINT", "Albums of the window that have a label"),
-        Column("albums_in_window", "BIGINT", "All distinct albums of the window"),
+        WINDOW_END,
+        Column(
+            "rank",
+            "INTEGER",
+            f"1 = most albums; the '{OTHER_LABELS}' row comes last",
+            sources=ALBUMS.source("label", "album_id"),
+        ),
+        Column("label", "VARCHAR", "Record label", sources=ALBUMS.source("label")),
+        Column(
+            "albums",
+            "BIGINT",
+            "Distinct albums of the window with that label",
+            sources=ALBUMS.source("album_id", "label"),
+        ),
+        Column(
+            "share",
+            "DOUBLE",
+            "albums / albums of the window that have a label",
+            sources=ALBUMS.source("album_id", "label"),
+        ),
+        Column(
+            "albums_with_label",
+            "BIGINT",
+            "Albums of the window that have a label",
+            sources=ALBUMS.source("album_id", "label"),
+        ),
+        Column("albums_in_window", "BIGINT", "All distinct albums of the window", sources=ALBUMS.source("album_id")),
     ),
     key_column="as_of_date",
     scope_sql=_WINDOWS_HOLDING_THE_DAYS,

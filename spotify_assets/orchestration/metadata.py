@@ -1,4 +1,4 @@
-"""Materialization metadata helpers: column schemas and small previews the Dagster UI can show."""
+"""Metadata helpers: column schemas, column lineage and small previews the Dagster UI can show."""
 
 from __future__ import annotations
 
@@ -24,6 +24,29 @@ def table_schema(table: Table) -> dg.TableSchema:
             for c in table.columns
         ]
     )
+
+
+def column_lineage(table: Table) -> dg.TableColumnLineage:
+    """Which upstream fields each column is read or computed from (``Column.sources`` in the table's
+    schema: raw JSON fields, or the columns of the tables it reads); columns without sources (the
+    partition date) are left out."""
+    return dg.TableColumnLineage(
+        deps_by_column={
+            column.name: [dg.TableColumnDep(asset_key=s.asset, column_name=s.field) for s in column.sources]
+            for column in table.columns
+            if column.sources
+        }
+    )
+
+
+def table_metadata(table: Table) -> dict[str, Any]:
+    """What a table's asset spec says of it: columns, their lineage and the primary key. The
+    materializations repeat the schema and the lineage, where Dagster reads them per event."""
+    return {
+        "dagster/column_schema": table_schema(table),
+        "dagster/column_lineage": column_lineage(table),
+        "primary_key": ", ".join(table.primary_key),
+    }
 
 
 def duckdb_type_label(sql_type: str) -> str:

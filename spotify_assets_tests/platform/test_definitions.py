@@ -169,3 +169,17 @@ def test_readme_configuration_table_is_the_one_the_resources_print() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     table = readme.split("<!-- settings:begin -->\n", 1)[1].split("\n<!-- settings:end -->", 1)[0]
     assert table == settings_reference(), "run `.venv/bin/spotify-assets settings` and paste it into the README"
+
+
+def test_every_asset_has_an_owner_and_each_catalog_tag_from_its_vocabulary() -> None:
+    from typing import get_args
+
+    from spotify_assets.definitions import defs as load_definitions
+    from spotify_assets.orchestration.catalog import OWNERS, Scope, Source, Storage
+
+    vocabulary = {"source": get_args(Source), "storage": get_args(Storage), "scope": get_args(Scope)}
+    for spec in load_definitions().resolve_all_asset_specs():
+        assert list(spec.owners) == list(OWNERS), spec.key
+        tags = {k: v for k, v in spec.tags.items() if not k.startswith("dagster/")}
+        assert tags.keys() == vocabulary.keys(), spec.key
+        assert all(value in vocabulary[key] for key, value in tags.items()), (spec.key, tags)

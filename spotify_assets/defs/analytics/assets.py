@@ -30,7 +30,8 @@ from spotify_assets.analytics.queries import (
     summarize,
 )
 from spotify_assets.analytics.rows import query_dicts
-from spotify_assets.orchestration.metadata import markdown_table, table_schema
+from spotify_assets.orchestration.catalog import OWNERS, asset_tags
+from spotify_assets.orchestration.metadata import column_lineage, markdown_table, table_metadata, table_schema
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.warehouse import WarehouseResource
 
@@ -53,9 +54,11 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
         partitions_def=daily_partitions,
         group_name=GROUP,
         kinds={"duckdb"},
+        owners=OWNERS,
+        tags=asset_tags(source="warehouse", storage="warehouse", scope="day"),
         pool="duckdb",
         description=f"{analysis.title}. {table.description}.",
-        metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
+        metadata=table_metadata(table),
     )
     def _analytics(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
         day = partition_date(context)
@@ -75,6 +78,7 @@ def build_analytics_asset(analysis: Analysis) -> dg.AssetsDefinition:
                 "dagster/partition_row_count": len(rows),
                 "dagster/row_count": table_rows,
                 "dagster/column_schema": table_schema(table),
+                "dagster/column_lineage": column_lineage(table),
                 "dagster/table_name": table.name,
                 "database": warehouse.database,
                 **extra,

@@ -11,6 +11,14 @@ from spotify_assets.defs.daily_snapshot import jobs
 from spotify_assets.settings import daily_schedule_cron
 
 
+# A job and a cron schedule rather than declarative automation (AutomationCondition.on_cron/eager):
+# a day is one run, so its code location is imported once and the tables' blocking checks gate
+# analytics, lake and trends inside that run. With conditions, the automation sensor requests each
+# layer on a tick after its parents landed (raw, tables, analytics/lake/trends, dashboard: four runs
+# a day), the failure alert would watch the implicit __ASSET_JOB, the CLI still needs this job to run a
+# day in-process, backfills stay explicit (those conditions consider only the latest partition), and
+# the freshness sensor and the prod smoke test rely on this schedule's state and tick.
+#
 # Written out rather than built with `build_schedule_from_partitioned_job`: that helper calls the
 # deprecated `run_request_for_partition` on every tick (Dagster 1.13), a warning in each daemon tick,
 # and refuses a cron of our choosing. The cron comes from SPOTIFY_DAILY_SCHEDULE_CRON (default

@@ -11,6 +11,7 @@ from typing import Any
 import dagster as dg
 
 from spotify_assets.lake.export import LakeFile, write_day
+from spotify_assets.orchestration.catalog import OWNERS, asset_tags
 from spotify_assets.orchestration.metadata import markdown_table
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.lake import LakeResource
@@ -24,6 +25,8 @@ from spotify_assets.tables.schema import TABLES
     partitions_def=daily_partitions,
     group_name="lake",
     kinds={"parquet"},
+    owners=OWNERS,
+    tags=asset_tags(source="warehouse", storage="lake", scope="day"),
     pool="duckdb",
     description=(
         "The day's rows of the five tables as Parquet, one file per table under "

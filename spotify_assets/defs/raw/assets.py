@@ -10,10 +10,13 @@ import dagster as dg
 
 from spotify_assets.landing.day import Landed, land_releases_day, land_tracks_day
 from spotify_assets.landing.layout import ALBUM_TRACKS, NEW_RELEASES, partition_prefix
+from spotify_assets.orchestration.catalog import OWNERS, asset_tags
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.spotify import SpotifyResource
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
+
+TAGS = asset_tags(source="spotify_api", storage="raw_storage", scope="day")
 
 
 def _api_counts(landed: Landed[Any]) -> dict[str, int]:
@@ -24,6 +27,8 @@ def _api_counts(landed: Landed[Any]) -> dict[str, int]:
     partitions_def=daily_partitions,
     group_name="raw",
     kinds={"json", "spotify"},
+    owners=OWNERS,
+    tags=TAGS,
     description="The day's new-release listing, each API page landed unchanged under raw/new_releases/date=YYYY-MM-DD/.",
 )
 def raw_new_releases(
@@ -64,6 +69,8 @@ def raw_new_releases(
     partitions_def=daily_partitions,
     group_name="raw",
     kinds={"json", "spotify"},
+    owners=OWNERS,
+    tags=TAGS,
     description=(
         "Tracks of every album in the day's new releases: albums?ids= batches of 20 plus extra track pages, "
         "landed unchanged under raw/album_tracks/date=YYYY-MM-DD/. Albums landed on an earlier day with the "

@@ -20,7 +20,8 @@ import dagster as dg
 from spotify_assets.analytics.trends import SOURCES, TRENDS, Refreshed, refresh_trends
 from spotify_assets.dashboard import DASHBOARD_KEY, make_dashboard
 from spotify_assets.dashboard.data import load_dashboard_data
-from spotify_assets.orchestration.metadata import table_schema
+from spotify_assets.orchestration.catalog import OWNERS, asset_tags
+from spotify_assets.orchestration.metadata import column_lineage, table_metadata
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.lake import LakeResource
 from spotify_assets.resources.object_store import LocalObjectStore
@@ -35,11 +36,10 @@ TREND_SPECS = tuple(
         deps=[dg.AssetKey(source) for source in SOURCES],
         group_name=GROUP,
         kinds={"duckdb"},
+        owners=OWNERS,
+        tags=asset_tags(source="warehouse", storage="warehouse", scope="history"),
         description=f"{trend.title}. {trend.table.description}.",
-        metadata={
-            "dagster/column_schema": table_schema(trend.table),
-            "primary_key": ", ".join(trend.table.primary_key),
-        },
+        metadata=table_metadata(trend.table),
     )
     for trend in TRENDS
 )
@@ -71,6 +71,7 @@ def trend_tables(
                 "keys_rewritten": result.keys,
                 "rows_rewritten": result.rows,
                 "dagster/row_count": result.total_rows,
+                "dagster/column_lineage": column_lineage(result.trend.table),
                 "dagster/table_name": result.trend.table.name,
                 "database": warehouse.database,
             },
@@ -82,6 +83,8 @@ def trend_tables(
     partitions_def=daily_partitions,
     group_name=GROUP,
     kinds={"html", "plotly"},
+    owners=OWNERS,
+    tags=asset_tags(source="warehouse", storage="lake", scope="history"),
     pool="duckdb",
     description=(
         "Interactive dashboard of the trend tables: one self-contained HTML file (plotly.js inlined; "

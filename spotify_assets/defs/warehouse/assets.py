@@ -7,7 +7,8 @@ from typing import Any
 import dagster as dg
 
 from spotify_assets.defs.warehouse.freshness import FRESHNESS_POLICY
-from spotify_assets.orchestration.metadata import markdown_table, table_schema
+from spotify_assets.orchestration.catalog import OWNERS, asset_tags
+from spotify_assets.orchestration.metadata import column_lineage, markdown_table, table_metadata, table_schema
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
@@ -23,8 +24,10 @@ TABLE_SPECS = tuple(
         deps=["raw_new_releases", "raw_album_tracks"],
         group_name="warehouse",
         kinds={"duckdb"},
+        owners=OWNERS,
+        tags=asset_tags(source="raw_json", storage="warehouse", scope="day"),
         description=table.description,
-        metadata={"dagster/column_schema": table_schema(table), "primary_key": ", ".join(table.primary_key)},
+        metadata=table_metadata(table),
         freshness_policy=FRESHNESS_POLICY,
     )
     for table in WAREHOUSE_TABLES
@@ -57,6 +60,7 @@ def spotify_tables(
                 "dagster/partition_row_count": counts[table.name],
                 "dagster/row_count": totals[table.name],
                 "dagster/column_schema": table_schema(table),
+                "dagster/column_lineage": column_lineage(table),
                 "dagster/table_name": table.name,
                 "preview": dg.MetadataValue.md(markdown_table(table.column_names, previews[table.name])),
                 "database": warehouse.database,
