@@ -35,6 +35,7 @@ from dagster_k8s import K8sRunLauncher
 from dagster_k8s.container_context import K8sContainerContext
 
 from spotify_assets.settings import CONFIGURED_RESOURCES
+from spotify_assets.tables.schema import TABLES_BY_NAME, UNAVAILABLE_ALBUMS
 from spotify_assets_tests.dagster_dev import REPO
 from spotify_assets_tests.prod.test_deploy_files import _dicts, _pins, option
 
@@ -43,6 +44,7 @@ HELM_VALUES = DEPLOY / "helm" / "values.yaml"
 HELM_SECRETS = DEPLOY / "helm" / "secrets.example.yaml"
 ECS_INSTANCE = DEPLOY / "ecs" / "dagster.yaml"
 DOCS = REPO / "docs" / "deploy-cluster.md"
+ATHENA_DOCS = REPO / "docs" / "athena-iceberg.md"
 RELEASE = "dagster"  # `helm upgrade --install dagster dagster/dagster` (values.yaml's header)
 
 # What every process of the platform needs in a cluster, where no two share a disk: Spotify, the
@@ -544,3 +546,23 @@ def test_the_secrets_values_refer_to_are_the_examples(
     assert referred == set(example_secrets)
     assert example_secrets[values["global"]["postgresqlSecretName"]] == {"postgresql-password"}
     assert "<" in HELM_SECRETS.read_text() and "CHANGE" in HELM_VALUES.read_text()
+
+
+# ---- Athena ----------------------------------------------------------------------------------------
+
+
+def test_the_athena_statements_name_the_platforms_tables_and_columns() -> None:
+    """docs/athena-iceberg.md queries the tables the platform writes, by their columns: a table or a
+    column renamed in tables/schema.py makes this fail until the page follows."""
+    text = ATHENA_DOCS.read_text()
+    sql = "\n".join(re.findall(r"```sql\n(.*?)```", text, re.S))
+    tables = {**TABLES_BY_NAME, UNAVAILABLE_ALBUMS.name: UNAVAILABLE_ALBUMS}
+    named = set(re.findall(r'\bspotify"?\."?([a-z_]+)', sql))
+    assert named and named <= set(tables), f"not tables of the platform: {named - set(tables)}"
+    for table, alias in re.findall(r"spotify\.([a-z_]+) (?:AS )?([a-z]{1,2})\n?\s", sql):
+        for column in re.findall(rf"(?<![a-z_.]){alias}\.([a-z_]+)", sql):
+            assert column in tables[table].column_names, f"{table} has no column {column}"
+    for table in named:
+        for column in re.findall(rf"FROM spotify\.{table}\b(?:(?!FROM).)*?WHERE ([a-z_]+)(?![a-z_.])", sql, re.S):
+            assert column in tables[table].column_names, f"{table} has no column {column}"
+    assert "CREATE EXTERNAL TABLE" in text and "FOR TIMESTAMP AS OF" in sql and "VACUUM" in sql
