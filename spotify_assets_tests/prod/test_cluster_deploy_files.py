@@ -236,8 +236,8 @@ def test_ecs_image_holds_the_instance_and_the_docs_name_every_variable(ecs_insta
 
 # ---- Helm ------------------------------------------------------------------------------------------
 
-# The chart's top-level values (DagsterHelmValues in helm/dagster/schema at this version): a key
-# outside it would be ignored by the chart without a word.
+# The chart's top-level values (DagsterHelmValues in helm/dagster/schema; later charts add a few,
+# e.g. concurrency): a key outside them would be ignored by the chart without a word.
 CHART_TOP_LEVEL = frozenset(
     {
         "dagsterWebserver",
