@@ -28,12 +28,13 @@ $(STAMP): pyproject.toml requirements.lock
 	touch $(STAMP)
 
 # requirements.lock: the [dev] set make installs; deploy/requirements.lock: the runtime set the
-# image installs, constrained to the same versions.
+# image installs (with the [k8s] extra: one image for compose, Kubernetes and ECS), constrained to
+# the same versions.
 lock:
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	test -x $(UV) || $(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
 	$(UV) pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes --quiet -o requirements.lock
-	$(UV) pip compile pyproject.toml -c requirements.lock --python-version 3.11 --generate-hashes --quiet -o deploy/requirements.lock
+	$(UV) pip compile pyproject.toml --extra k8s -c requirements.lock --python-version 3.11 --generate-hashes --quiet -o deploy/requirements.lock
 
 install: $(STAMP)
 
