@@ -45,7 +45,7 @@ ignore_accepted_warnings()
 
 from spotify_assets.emulator import Catalog  # noqa: E402
 from spotify_assets.resources.spotify import EmulatorSpotifyResource  # noqa: E402
-from spotify_assets.resources.warehouse import exclusive_file_lock  # noqa: E402
+from spotify_assets.resources.warehouse_lock import exclusive_file_lock  # noqa: E402
 from spotify_assets.settings import spotify_from_env  # noqa: E402
 from spotify_assets_tests.alerts.conftest import serve_webhook  # noqa: E402
 from spotify_assets_tests.dagster_dev import free_port, server_env, wait_until_ready  # noqa: E402
