@@ -141,7 +141,10 @@ def statements(lines: Iterator[str]) -> Iterator[str]:
 
 
 def prompt_lines(prompt: str = "sql> ", more: str = "...> ") -> Iterator[str]:
-    """Lines typed at the prompt until Ctrl-D (or the end of piped input)."""
+    """Lines typed at the prompt until Ctrl-D, or lines piped in (no prompt shown then, as in the
+    duckdb CLI, so the output is only what the statements printed)."""
+    if not sys.stdin.isatty():
+        prompt = more = ""
     with contextlib.suppress(ImportError):  # readline is missing on some platforms
         import readline  # noqa: F401  (line editing and history for input(), where available)
     continued = False
@@ -149,7 +152,8 @@ def prompt_lines(prompt: str = "sql> ", more: str = "...> ") -> Iterator[str]:
         try:
             line = input(more if continued else prompt)
         except EOFError:
-            print()
+            if prompt:
+                print()
             return
         except KeyboardInterrupt:  # Ctrl-C drops the statement being typed, like other SQL prompts
             print()
@@ -169,7 +173,8 @@ def interactive(path: Path, out_format: Format) -> int:
     except SnapshotUnavailableError as exc:
         print(f"spotify-assets: {exc}", file=sys.stderr)
         return 1
-    print("Statements end with ';'. SHOW TABLES; lists the tables, Ctrl-D (or .quit) leaves.")
+    if sys.stdin.isatty():
+        print("Statements end with ';'. SHOW TABLES; lists the tables, Ctrl-D (or .quit) leaves.")
     for statement in statements(prompt_lines()):
         try:
             run_statement(path, statement, out_format, sys.stdout)
