@@ -11,6 +11,7 @@ warehouse's own file lock still puts its copy between other steps, never beside 
 """
 
 import time
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -50,7 +51,9 @@ def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseRe
             if not pending or timed_out:
                 if pending:
                     context.log.warning(f"publishing although {_naming(pending)} after {warehouse.lock_wait:g} s")
-                published = publish_snapshot(conn, warehouse.snapshot_path, run_id=run_id, partition=day.isoformat())
+                published = publish_snapshot(
+                    conn, Path(warehouse.database), warehouse.snapshot_path, run_id=run_id, partition=day.isoformat()
+                )
                 break
         now = time.monotonic()
         waiting_since = now if waiting_since is None else waiting_since
