@@ -18,6 +18,7 @@ import argparse
 import contextlib
 import logging
 import os
+import shutil
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -141,7 +142,7 @@ def run(day: date) -> int:
     print(f"spotify-assets: run {result.run_id} for {day}: {'SUCCESS' if result.success else 'FAILURE'}")
     print(f"  source:  {resources['spotify'].backend}")
     print(f"  raw:     {resources['raw_storage'].location}")
-    print(f"  duckdb:  {resources['warehouse'].database}")
+    print(f"  duckdb:  {resources['warehouse'].database} (the pipeline's; people read the snapshot below)")
     if not result.success:
         print(f"  failed:  {failure_reason(result)}")
     if result.success:
@@ -167,8 +168,8 @@ def run(day: date) -> int:
         snapshot = materialization_value(result, "warehouse_snapshot", "path")
         if snapshot:
             print(f"  snapshot: {snapshot}")
-            print(f"           {summaries.get('warehouse_snapshot', '')}; read this file, not the one above:")
-            print('           spotify-assets sql "SELECT * FROM albums LIMIT 5" (or open it in a notebook or BI tool)')
+            print(f"           {summaries.get('warehouse_snapshot', '')}; the file notebooks and BI tools open")
+            print(f'           query it: {command_name()} sql "SELECT * FROM albums LIMIT 5"')
     passed = checks - len(failed) - len(warned)
     print(f"  checks:  {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     for warning in warned:
@@ -206,6 +207,17 @@ def dashboard(port: int) -> int:
     with server, contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
+
+
+def command_name() -> str:
+    """How to call this command from here: ``spotify-assets`` when it is on PATH, else its path
+    (``.venv/bin/spotify-assets`` after ``make run``)."""
+    if shutil.which("spotify-assets"):
+        return "spotify-assets"
+    script = Path(sys.executable).parent / "spotify-assets"
+    with contextlib.suppress(ValueError):
+        return str(script.relative_to(Path.cwd()))
+    return str(script)
 
 
 def sql(query: str | None, out_format: Format) -> int:
@@ -289,9 +301,7 @@ def run_range(first: date, last: date) -> int:
     if dashboard_location:
         print(f"  dashboard: {dashboard_location}")
     if snapshot:
-        print(
-            f'  snapshot: {snapshot} (query it: spotify-assets sql "SELECT ..."; open this file, not the DuckDB file above)'
-        )
+        print(f'  snapshot: {snapshot} (query it: {command_name()} sql "SELECT ..."; notebooks and BI tools open it)')
     total = time.perf_counter() - started
     print(
         f"spotify-assets: {len(days) - len(failed_days)} of {len(days)} days succeeded in {total:.1f} s"
