@@ -84,6 +84,12 @@ def test_alert_webhook_url_must_be_http_and_is_never_echoed() -> None:
         ("SPOTIFY_MAX_WORKERS", "lots", "SPOTIFY_MAX_WORKERS must be an integer >= 1, got 'lots'"),
         ("SPOTIFY_MAX_WORKERS", "0", "SPOTIFY_MAX_WORKERS must be an integer >= 1, got '0'"),
         ("SPOTIFY_EMULATOR_DEV_MODE", "maybe", "SPOTIFY_EMULATOR_DEV_MODE must be true or false"),
+        (
+            "SPOTIFY_DUCKDB_LOCK_WAIT",
+            "ten minutes",
+            "SPOTIFY_DUCKDB_LOCK_WAIT must be a number >= 0, got 'ten minutes'",
+        ),
+        ("SPOTIFY_DUCKDB_LOCK_WAIT", "-5", "SPOTIFY_DUCKDB_LOCK_WAIT must be a number >= 0, got '-5'"),
     ],
 )
 def test_bad_environment_values_are_named(variable: str, value: str, message: str) -> None:

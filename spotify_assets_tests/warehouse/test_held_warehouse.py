@@ -120,6 +120,14 @@ def test_a_holder_past_the_wait_fails_the_run_in_one_sentence_and_a_rerun_is_ide
     )
 
 
+def test_the_wait_is_a_setting_listed_with_its_default() -> None:
+    from spotify_assets.settings import resources_from_env, settings_reference
+
+    assert resources_from_env({})["warehouse"].lock_wait == 600
+    assert resources_from_env({"SPOTIFY_DUCKDB_LOCK_WAIT": "2.5"})["warehouse"].lock_wait == 2.5
+    assert "| `SPOTIFY_DUCKDB_LOCK_WAIT` | `600` | WarehouseResource |" in settings_reference()
+
+
 def test_sql_answers_from_the_snapshot_while_another_process_holds_the_warehouse(undisturbed: Path) -> None:
     query = "SELECT snapshot_date, count(*) AS albums FROM albums GROUP BY ALL"
     with holding(undisturbed / "spotify.duckdb"):

@@ -1,13 +1,17 @@
 """``warehouse_snapshot``: the read-only copy people open, published at the end of each day's run.
 
-It depends on every table people read (the day tables, unavailable_albums, the analytics, the
-trends), so it runs once the day is whole, and only if every one of them succeeded: a day that
-fails anywhere leaves the last good snapshot in place. How the copy is made and swapped in:
-``spotify_assets.snapshot.publish``; why it may wait for another run: ``snapshot.building``.
+It comes after everything else the day's run materializes: the tables people read (day tables,
+unavailable_albums, analytics, trends) and the lake export and dashboard too, and runs only if all
+of them succeeded, so a day that fails anywhere leaves the last good snapshot in place. How the
+copy is made and swapped in: ``spotify_assets.snapshot.publish``; why it may wait for another
+run: ``snapshot.building``.
 
-Not in the ``duckdb`` pool, on purpose: it may wait for another run's steps, which need that pool's
-slot (one at a time in production); holding the slot while waiting would deadlock both runs. The
-warehouse's own file lock still puts its copy between other steps, never beside one.
+Last, and outside the ``duckdb`` pool, because it may wait for other runs' steps, which need that
+pool's slot (one at a time in production). Dagster hands a freed slot to the steps waiting for it
+in turn; had this run a pool step still waiting (its dashboard, say) while this step waits, the
+slot would go to that step, which cannot start until this one ends, and both runs would stand
+still until the wait ran out. The warehouse's own file lock still puts the copy between other
+steps, never beside one.
 """
 
 import time
@@ -25,8 +29,12 @@ from spotify_assets.snapshot.publish import INFO_TABLE, READER_TABLES, Published
 POLL_S = 1.0
 
 
+# The other assets of the day's run that are not read from the snapshot: it waits for them too.
+LAST_AFTER = ("lake_export", "trends_dashboard")
+
+
 @dg.asset(
-    deps=[dg.AssetKey(name) for name in READER_TABLES],
+    deps=[dg.AssetKey(name) for name in (*READER_TABLES, *LAST_AFTER)],
     partitions_def=daily_partitions,
     group_name="warehouse",
     kinds={"duckdb"},
