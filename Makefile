@@ -1,6 +1,7 @@
 # Two entry points do all set-up on a fresh machine with Python 3.11:
 #   make run   - install, then materialize today's partition on the embedded emulator and print the tables
 #   make test  - install, then run the whole test suite
+# and one to look at it: make dev - install, then `dg dev`: the Dagster UI on http://127.0.0.1:3000.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -87,8 +88,13 @@ postgres:
 	@if [ -n "$$PG_BIN_DIR" ] || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then exit 0; fi; \
 	$(call apt_install,postgresql,the prod smoke test will skip)
 
+# `dg dev`, Dagster's command for a project (`dagster dev` is superseded): webserver, daemon and
+# this project's code server ([tool.dg] in pyproject.toml; no workspace file), over dagster_home/.
+# VIRTUAL_ENV says which environment dg runs in: without an activated venv dg cannot tell that it
+# is the project's own .venv and warns that they differ (a warning worth keeping for a real
+# mismatch, so it is not suppressed in pyproject.toml).
 dev: $(STAMP)
-	$(BIN)/dagster dev -w workspace.yaml
+	VIRTUAL_ENV=$(abspath $(VENV)) $(BIN)/dg dev
 
 clean:
 	rm -rf $(VENV) data

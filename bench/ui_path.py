@@ -1,6 +1,6 @@
-"""Section 6 of the benchmark: the path users take (issue 11).
+"""Section 6 of the benchmark: the path users take.
 
-``dagster dev`` (webserver + daemon, as ``make dev``) over a scratch instance built from the
+``dg dev`` (webserver, daemon and code server, as ``make dev``) over a scratch instance built from the
 project's dagster_home/dagster.yaml and a scratch data folder, the embedded emulator with the same
 20 ms latency as the other sections:
 
@@ -9,7 +9,7 @@ project's dagster_home/dagster.yaml and a scratch data folder, the embedded emul
 - a 30-day backfill launched as the UI does (``launchPartitionBackfill`` over the job's assets),
   timed submit -> every asset of the job MATERIALIZED for every day, with the daemon's pick-up
   wait (submit -> first run created) beside it;
-- CPU seconds and peak RSS of dagster dev's whole process tree (psutil, sampled every 0.2 s;
+- CPU seconds and peak RSS of dg dev's whole process tree (psutil, sampled every 0.2 s;
   a process's CPU is its last sample, so one that lives < 0.2 s is missed);
 - beside them: ``spotify-assets run --date`` of one day (process start to exit, fresh instance)
   and the bare extraction of a day (our client alone, section 1's worker), and
@@ -144,7 +144,7 @@ def fresh_process(scratch: Path, name: str, argv: list[str]) -> tuple[float, sub
 
 
 def batch_in_process(scratch: Path) -> dict[str, Any]:
-    """The backfill's days without dagster dev: ``spotify-assets run --from --to`` over the same 30
+    """The backfill's days without dg dev: ``spotify-assets run --from --to`` over the same 30
     days (one run of the job per day, in one process) on a fresh instance, process start → exit."""
     last = BACKFILL_FIRST + timedelta(BACKFILL_DAYS - 1)
     argv = [
@@ -188,13 +188,13 @@ def bookkeeping_floor(home: Path, run_ids: list[str], scratch: Path) -> dict[str
     """What Dagster's own records of the backfill cost, with no work at all: every event its runs
     wrote (ASSET_MATERIALIZATION_PLANNED at run creation, then a materialization per asset and
     day, a check evaluation per check and day, step and log events) re-stored into a fresh instance
-    built from the same dagster.yaml (SQLite, as ``dagster dev``) and, where a PostgreSQL server is
+    built from the same dagster.yaml (SQLite, as ``dg dev``) and, where a PostgreSQL server is
     installed, into a throwaway cluster with deploy/dagster.yaml's Postgres storage (fsync off)."""
     import dagster as dg
 
-    from spotify_assets_tests.dagster_dev import free_port, instance_yaml
-    from spotify_assets_tests.prod.postgres import PostgresCluster, server_bin_dir
-    from spotify_assets_tests.prod.services import instance_yaml as deploy_instance_yaml
+    from spotify_assets.harness.instance import deploy_instance_yaml, dev_instance_yaml
+    from spotify_assets.harness.postgres import PostgresCluster, server_bin_dir
+    from spotify_assets.harness.processes import free_port
 
     with dg.DagsterInstance.from_config(str(home)) as source:
         events = [event for run_id in run_ids for event in source.all_logs(run_id)]
@@ -205,7 +205,7 @@ def bookkeeping_floor(home: Path, run_ids: list[str], scratch: Path) -> dict[str
     floor: dict[str, Any] = {"events": len(events), "kinds": kinds}
     sqlite_home = scratch / "floor_sqlite"
     sqlite_home.mkdir()
-    instance_yaml(sqlite_home)
+    dev_instance_yaml(sqlite_home)
     floor["store_s"] = restore_s(events, sqlite_home)
     bin_dir, why = server_bin_dir()
     if bin_dir is None:
@@ -232,7 +232,7 @@ def bookkeeping_floor(home: Path, run_ids: list[str], scratch: Path) -> dict[str
 
 
 def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, Any]:
-    from spotify_assets_tests.dagster_dev import dagster_dev
+    from spotify_assets.harness.dagster_dev import dg_dev
 
     # Other work on the machine changes every figure here: the load average is kept beside them.
     r: dict[str, Any] = {"loadavg_start": os.getloadavg(), "import_s": import_time_s()}
@@ -251,7 +251,7 @@ def measure(log: Callable[[str], None], bare: Callable[[], dict]) -> dict[str, A
             f"({'ok' if r['batch']['success'] else 'FAILED ' + r['batch']['tail']})"
         )
         t0 = time.perf_counter()
-        with dagster_dev(scratch / "dev", env=ENV) as server, TreeSampler(server.process.pid) as tree:
+        with dg_dev(scratch / "dev", env=ENV) as server, TreeSampler(server.process.pid) as tree:
             r["dev_start_s"] = time.perf_counter() - t0
             assets = job_assets()
             # The backfill first, while nothing else runs: its figure is the backfill's alone.
@@ -320,7 +320,7 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
     except Exception as error:
         log(f"ui path: FAILED {type(error).__name__}: {error}")
         return {"error": f"{type(error).__name__}: {error}"}, [
-            "## 6. The path users take (dagster dev)",
+            "## 6. The path users take (dg dev)",
             "",
             f"FAILED: {type(error).__name__}: {str(error)[:500]}",
             "",
@@ -339,7 +339,7 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
     kinds = floor["kinds"]
     x = r["ratios"]
     lines = [
-        "## 6. The path users take: `dagster dev`, UI launches and a backfill (issue 11)",
+        "## 6. The path users take: `dg dev`, UI launches and a backfill",
         "",
         "| what | wall s | CPU s (tree) | peak RSS MiB (tree) | ratio | target |",
         "|---|---:|---:|---:|---:|---|",
@@ -351,7 +351,7 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
         f"| 30-day backfill like the UI (launchPartitionBackfill → every asset MATERIALIZED), {b['runs']} runs | "
         f"{b['wall_s']:.1f} | {b['cpu_s']:.1f} | {b['peak_rss_mib']:.0f} | {x['backfill30_vs_ui_day']:.2f}× the UI day | "
         "≤ 3×, ≤ 1024 MiB |",
-        f"| … the same 30 days by `spotify-assets run --from --to`, no dagster dev (process start → exit) | "
+        f"| … the same 30 days by `spotify-assets run --from --to`, no dg dev (process start → exit) | "
         f"{r['batch']['wall_s']:.1f} | | | {r['batch']['wall_s'] / ui_day:.2f}× the UI day | |",
         f"| … of which the daemon's pick-up (submit → first run) | {b['pickup_s']:.1f} | | | "
         f"{x['backfill30_after_pickup_vs_ui_day']:.2f}× without it | |",
@@ -369,14 +369,14 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
         + ", ".join(f"{d['queued_to_start_s']:.1f} / {d['start_to_end_s']:.1f} s" for d in r["ui_days"])
         + f". Load average (1/5/15 min) at the start {'/'.join(f'{v:.1f}' for v in r['loadavg_start'])}, "
         f"at the end {'/'.join(f'{v:.1f}' for v in r['loadavg_end'])} (2 cores)"
-        + f". dagster dev start-up (until the code location is loaded): {r['dev_start_s']:.1f} s. The UI day is the mean "
+        + f". dg dev start-up (until the code location is loaded): {r['dev_start_s']:.1f} s. The UI day is the mean "
         "of the two launches. The backfill daemon looks for new backfills every 30 s (fixed in Dagster 1.13), "
         "so the pick-up wait is 0–30 s whatever the platform does. The backfill's events: "
         f"{kinds.get('ASSET_MATERIALIZATION_PLANNED', 0)} materializations planned (written by the daemon as it "
         f"creates the run), {kinds.get('ASSET_MATERIALIZATION', 0)} materializations, "
         f"{kinds.get('ASSET_CHECK_EVALUATION', 0)} check evaluations, {kinds.get('LOG', 0)} log lines and "
         f"{floor['events'] - sum(kinds.get(k, 0) for k in ('ASSET_MATERIALIZATION_PLANNED', 'ASSET_MATERIALIZATION', 'ASSET_CHECK_EVALUATION', 'LOG'))} "
-        "other events; the SQLite event log of `dagster dev` writes each in its own transaction.",
+        "other events; the SQLite event log of `dg dev` writes each in its own transaction.",
         "",
     ]
     return r, lines

@@ -7,7 +7,8 @@ asset's Markdown metadata (``chart_markdown``), which the Dagster UI shows inlin
 
 matplotlib is imported inside the drawing functions (loading the definitions stays fast), and every
 chart is drawn inside ``rc_context`` with a font fallback list covering CJK and Hangul
-(``analytics/fonts.py``): no process-wide rcParams, no "Glyph missing" warnings.
+(``analytics/fonts.py``): no process-wide rcParams. Where no installed font has some characters
+(no Noto CJK), ``analytics/glyphs.py`` turns matplotlib's warning per glyph into one notice.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from spotify_assets.analytics.fonts import matplotlib_font_rc
+from spotify_assets.analytics.glyphs import glyph_notice
 from spotify_assets.analytics.queries import (
     EXPLICIT_SHARE,
     RELEASES_PER_DAY,
@@ -42,13 +44,14 @@ if TYPE_CHECKING:
 
 
 def with_fonts(draw: Callable[[Rows, date], bytes]) -> Callable[[Rows, date], bytes]:
-    """Run ``draw`` with the CJK-capable font fallback list (text objects read it when created)."""
+    """Run ``draw`` with the CJK-capable font fallback list (text objects read it when created),
+    missing glyphs reported once per process."""
 
     @functools.wraps(draw)
     def drawn(rows: Rows, day: date) -> bytes:
         import matplotlib
 
-        with matplotlib.rc_context(matplotlib_font_rc()):
+        with glyph_notice(), matplotlib.rc_context(matplotlib_font_rc()):
             return draw(rows, day)
 
     return drawn

@@ -10,9 +10,9 @@ import pytest
 
 from spotify_assets.alerting.message import REDACTED, FailedStep, RunFailure, alert_text, redact
 from spotify_assets.defs.daily_snapshot.alerts import daily_snapshot_failure_alert
+from spotify_assets.harness.processes import free_port
 from spotify_assets.resources.alerts import AlertDeliveryError, AlertWebhookResource
 from spotify_assets_tests.alerts.conftest import Webhook
-from spotify_assets_tests.dagster_dev import free_port
 from spotify_assets_tests.holders import holding
 
 SECRET = "sEcReT-alert-1b2c3d-do-not-leak"

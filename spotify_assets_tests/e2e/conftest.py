@@ -1,4 +1,4 @@
-"""Fixtures for the browser end-to-end test: a real ``dagster dev`` on 127.0.0.1 over a temporary
+"""Fixtures for the browser end-to-end test: a real ``dg dev`` on 127.0.0.1 over a temporary
 instance and data folder, its GraphQL API, and a headless Chromium driven by Playwright.
 
 Which Chromium: if ``CHROMIUM_PATH`` is set, that executable and nothing else (set it to a missing
@@ -18,7 +18,9 @@ from typing import Any
 
 import pytest
 
-from spotify_assets_tests.dagster_dev import REPO, DagsterDevError, DagsterServer, dagster_dev
+from spotify_assets.harness.dagster_dev import dg_dev
+from spotify_assets.harness.graphql import DagsterServer
+from spotify_assets.harness.processes import REPO, HarnessError
 
 CHROMIUM_CANDIDATES = ("chromium", "/usr/bin/chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 # Headless on a closed network: without the background-networking flags Chromium keeps opening
@@ -79,11 +81,11 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def dagster_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DagsterServer]:
-    """``dagster dev -w workspace.yaml`` (webserver + daemon) from the repo root on a free port."""
+    """``dg dev`` (webserver, daemon, code server; as ``make dev``) from the repo root on a free port."""
     try:
-        with dagster_dev(tmp_path_factory.mktemp("dagster-e2e")) as server:
+        with dg_dev(tmp_path_factory.mktemp("dagster-e2e")) as server:
             yield server
-    except DagsterDevError as error:
+    except HarnessError as error:
         pytest.fail(str(error))
 
 

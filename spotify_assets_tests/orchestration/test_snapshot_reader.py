@@ -1,6 +1,6 @@
 """A reader keeps the snapshot open through a backfill launched as the UI launches one.
 
-A real ``dagster dev`` (webserver + daemon, the repo's run queue: two runs at a time) builds a seed
+A real ``dg dev`` (webserver + daemon, the repo's run queue: two runs at a time) builds a seed
 day; then one process opens the published snapshot read-write (``duckdb.connect(path)``, as a
 notebook does) and queries it over and over, another opens it anew read-only for each look, and a
 5-day backfill runs. Every day must succeed; the holder must see the same snapshot throughout (no
@@ -17,7 +17,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from spotify_assets_tests.dagster_dev import DONE, DagsterDevError, DagsterServer, dagster_dev
+from spotify_assets.harness.dagster_dev import dg_dev
+from spotify_assets.harness.graphql import DONE, DagsterServer
+from spotify_assets.harness.processes import HarnessError
 from spotify_assets_tests.holders import half_built, reading_snapshot, seen, snapshot_days
 
 pytestmark = pytest.mark.timeout(600)
@@ -40,7 +42,7 @@ def test_a_reader_holding_the_snapshot_never_blocks_a_ui_backfill_and_sees_whole
     assets = daily_job_assets()
     assert "warehouse_snapshot" in assets
     try:
-        with dagster_dev(tmp_path / "server") as server:
+        with dg_dev(tmp_path / "server") as server:
             assert server.wait_run(server.launch_run(SEED_DAY), WAIT_S) == "SUCCESS", server.log_tail()
             snapshot = server.data_dir / "spotify_snapshot.duckdb"
             seed = snapshot_days(snapshot)
@@ -54,7 +56,7 @@ def test_a_reader_holding_the_snapshot_never_blocks_a_ui_backfill_and_sees_whole
             assert set(statuses.values()) == {"SUCCESS"}, f"{statuses}\n{server.log_tail()}"
             snapshot_statuses = server.partition_status("warehouse_snapshot")
             live = server.data_dir / "spotify.duckdb"
-    except DagsterDevError as error:
+    except HarnessError as error:
         pytest.fail(str(error))
 
     assert [d["day"] for d in seed] == [SEED_DAY] and half_built(seed) == []
@@ -85,5 +87,5 @@ def wait_for_backfill_runs(server: DagsterServer, backfill_id: str, count: int) 
         if len(runs) == count and all(run["status"] in DONE for run in runs):
             return list(runs)
         if time.monotonic() > deadline:
-            raise DagsterDevError(f"backfill {backfill_id} not done after {WAIT_S} s: {runs}")
+            raise HarnessError(f"backfill {backfill_id} not done after {WAIT_S} s: {runs}")
         time.sleep(1)

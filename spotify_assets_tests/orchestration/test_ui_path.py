@@ -1,7 +1,7 @@
-"""The paths users take, against a real ``dagster dev`` (webserver + daemon, the repo's instance
-settings): a partition launched through GraphQL as the UI's Materialize button does, backfills
-launched as the UI launches them (one run per day, queued by the daemon), and a day that fails in a
-backfill.
+"""The paths users take, against a real ``dg dev`` (webserver, daemon and code server, as ``make
+dev`` starts them, over the repo's instance settings): a partition launched through GraphQL as the
+UI's Materialize button does, backfills launched as the UI launches them (one run per day, queued by
+the daemon), and a day that fails in a backfill.
 
 One server for the module: the single run and both backfills are launched at once (the run queue
 admits two runs at a time) and each test waits for its own. The emulator answers 503 to every
@@ -16,7 +16,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from spotify_assets_tests.dagster_dev import DagsterDevError, DagsterServer, dagster_dev
+from spotify_assets.harness.dagster_dev import dg_dev
+from spotify_assets.harness.graphql import DagsterServer
+from spotify_assets.harness.processes import HarnessError
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -57,7 +59,7 @@ def job_selection() -> tuple[list[str], list[tuple[str, str]]]:
 def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
     assets, checks = job_selection()
     try:
-        with dagster_dev(
+        with dg_dev(
             tmp_path_factory.mktemp("orchestration"), env={"SPOTIFY_EMULATOR_FAILING_DAYS": FAILING_DAY}
         ) as server:
             yield Launched(
@@ -68,7 +70,7 @@ def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launched]:
                 assets=assets,
                 checks=checks,
             )
-    except DagsterDevError as error:
+    except HarnessError as error:
         pytest.fail(str(error))
 
 

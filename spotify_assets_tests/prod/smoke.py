@@ -44,21 +44,25 @@ from spotify_assets.orchestration.accepted_warnings import ignore_accepted_warni
 ignore_accepted_warnings()
 
 from spotify_assets.emulator import Catalog  # noqa: E402
+from spotify_assets.harness.graphql import DAILY_JOB as JOB  # noqa: E402
+from spotify_assets.harness.graphql import DagsterServer  # noqa: E402
+from spotify_assets.harness.instance import deploy_instance_yaml, scratch_env  # noqa: E402
+from spotify_assets.harness.postgres import PostgresCluster, server_bin_dir  # noqa: E402
+from spotify_assets.harness.processes import free_port  # noqa: E402
+from spotify_assets.harness.topology import Topology  # noqa: E402
 from spotify_assets.resources.spotify import EmulatorSpotifyResource  # noqa: E402
 from spotify_assets.resources.warehouse_lock import exclusive_file_lock  # noqa: E402
 from spotify_assets.settings import spotify_from_env  # noqa: E402
 from spotify_assets_tests.alerts.conftest import serve_webhook  # noqa: E402
-from spotify_assets_tests.dagster_dev import free_port, server_env, wait_until_ready  # noqa: E402
 from spotify_assets_tests.platform.conftest import table_fingerprints  # noqa: E402
-from spotify_assets_tests.prod.graphql import ALERT_SENSOR, JOB, Dagster  # noqa: E402
-from spotify_assets_tests.prod.postgres import PostgresCluster, server_bin_dir  # noqa: E402
-from spotify_assets_tests.prod.services import Topology, instance_yaml  # noqa: E402
 
 ALBUMS_PER_DAY = 20  # a small catalog: the proofs are about the topology, not the volume
 SEED = 42
 BACKFILL_DAYS = ["2026-11-01", "2026-11-02", "2026-11-03"]
 FAILING_DAY = "2026-11-10"
 SMOKE_SECRET = "prod-smoke-client-secret-3f9a71"  # the emulator accepts it; it must never reach the alert
+SCHEDULE = "daily_snapshot_job_schedule"
+ALERT_SENSOR = "daily_snapshot_failure_alert"
 RUN_TIMEOUT_S = 240
 START_TIMEOUT_S = 180
 # Timing knobs only, over deploy/dagster.yaml: find a dead run worker within seconds, not a minute.
@@ -124,8 +128,8 @@ class Smoke:
         self.home, self.data = root / "dagster_home", root / "data"
         self.home.mkdir()
         self.data.mkdir()
-        instance_yaml(self.home, INSTANCE_OVERRIDES)
-        env = server_env(self.home, self.data)
+        deploy_instance_yaml(self.home, INSTANCE_OVERRIDES)
+        env = scratch_env(self.home, self.data)
         env.update(cluster.env())
         env.update(
             SPOTIFY_DAILY_SCHEDULE_CRON="* * * * *",
@@ -172,11 +176,10 @@ class Smoke:
             conn.close()
 
     # ----- the proofs ---------------------------------------------------------------------
-    def boot(self) -> Dagster:
+    def boot(self) -> DagsterServer:
         with self.timed("boot"):
-            server = self.topology.start_all(START_TIMEOUT_S)
-            wait_until_ready(server, JOB, START_TIMEOUT_S)
-            dagster = Dagster(server)
+            dagster = self.topology.start_all(START_TIMEOUT_S)
+            dagster.wait_until_ready(JOB, START_TIMEOUT_S)
             # The failure sensor sets its cursor on its first evaluation and alerts on failures
             # after it: wait for that first daemon tick before anything can fail.
             wait_for("the daemon's first tick of the alert sensor", lambda: dagster.sensor_ticks(ALERT_SENSOR), 120)
@@ -186,21 +189,22 @@ class Smoke:
         )
         return dagster
 
-    def schedule_tick_and_backfill(self, dagster: Dagster) -> None:
+    def schedule_tick_and_backfill(self, dagster: DagsterServer) -> None:
         """The backfill runs while the schedule waits for its minute: same proofs, less wall time."""
         started, started_wall = time.monotonic(), time.time()
-        state_id = dagster.start_schedule()
-        backfill_id = dagster.backfill(BACKFILL_DAYS, quick_run_config())
+        state_id = dagster.start_schedule(SCHEDULE)
+        backfill_id = dagster.launch_job_backfill(BACKFILL_DAYS, quick_run_config())
         self.schedule_tick(dagster, state_id, started, started_wall)
         self.backfill(dagster, backfill_id, started)
 
-    def schedule_tick(self, dagster: Dagster, state_id: str, t0: float, started: float) -> None:
+    def schedule_tick(self, dagster: DagsterServer, state_id: str, t0: float, started: float) -> None:
         with self.timed("schedule"):
             try:
                 tick = wait_for(
                     "a daemon tick of the schedule with a run",
                     lambda: next(
-                        (t for t in dagster.schedule_ticks() if t["runIds"] and t["timestamp"] >= started - 1), None
+                        (t for t in dagster.schedule_ticks(SCHEDULE) if t["runIds"] and t["timestamp"] >= started - 1),
+                        None,
                     ),
                     150,
                     every_s=2,
@@ -208,7 +212,7 @@ class Smoke:
             finally:
                 dagster.stop_schedule(state_id)  # one tick proves it; more would only add runs
             run_id = tick["runIds"][0]
-            status = dagster.wait_run(run_id, RUN_TIMEOUT_S)
+            status = dagster.wait_run(run_id, RUN_TIMEOUT_S, poll_s=1)
             assert tick["status"] == "SUCCESS" and status == "SUCCESS", f"tick {tick}, run {run_id} {status}"
             day = datetime.fromtimestamp(tick["timestamp"], UTC).date().isoformat()
             landed = self.assert_landed(day)
@@ -220,7 +224,7 @@ class Smoke:
             f"{day} landed ({landed}) ({self.timings['schedule']:.0f}s since the schedule was started)"
         )
 
-    def backfill(self, dagster: Dagster, backfill_id: str, t0: float) -> None:
+    def backfill(self, dagster: DagsterServer, backfill_id: str, t0: float) -> None:
         with self.timed("backfill"):
             wait_for(
                 "the backfill to finish",
@@ -230,7 +234,7 @@ class Smoke:
             )
             runs = dagster.runs_tagged("dagster/backfill", backfill_id)
             for run in runs:
-                dagster.wait_run(run["runId"], RUN_TIMEOUT_S)
+                dagster.wait_run(run["runId"], RUN_TIMEOUT_S, poll_s=1)
             runs = dagster.runs_tagged("dagster/backfill", backfill_id)
             statuses = {run["runId"][:8]: run["status"] for run in runs}
             status = dagster.backfill_status(backfill_id)
@@ -283,12 +287,14 @@ class Smoke:
             f"for {len(days)} days; asset_check_executions {checks} across {len(per_run)} runs"
         )
 
-    def daemon_killed_mid_run(self, dagster: Dagster) -> None:
+    def daemon_killed_mid_run(self, dagster: DagsterServer) -> None:
         day = BACKFILL_DAYS[0]
         before = self.fingerprints(day)
         with self.timed("daemon_kill"):
-            run_id = dagster.launch(day, quick_run_config())
-            dagster.wait_run(run_id, RUN_TIMEOUT_S, until={"STARTED", "SUCCESS", "FAILURE", "CANCELED"})
+            run_id = dagster.launch_run(day, quick_run_config())
+            dagster.wait_run(
+                run_id, RUN_TIMEOUT_S, poll_s=1, until=frozenset({"STARTED", "SUCCESS", "FAILURE", "CANCELED"})
+            )
             worker_group = self.run_worker_group()
             daemon = self.topology.processes["daemon"]
             os.killpg(daemon.pid, signal.SIGKILL)
@@ -296,9 +302,9 @@ class Smoke:
             self.topology.processes.pop("daemon")
             status_at_kill = dagster.run_status(run_id)
             self.topology.start("daemon")
-            ended = dagster.wait_run(run_id, RUN_TIMEOUT_S)
-            rerun = dagster.launch(day, quick_run_config())
-            rerun_status = dagster.wait_run(rerun, RUN_TIMEOUT_S)
+            ended = dagster.wait_run(run_id, RUN_TIMEOUT_S, poll_s=1)
+            rerun = dagster.launch_run(day, quick_run_config())
+            rerun_status = dagster.wait_run(rerun, RUN_TIMEOUT_S, poll_s=1)
             assert rerun_status == "SUCCESS", f"rerun {rerun} of {day}: {rerun_status}"
             after = self.fingerprints(day)
             assert after == before, f"{day} rows differ after the rerun: {before} -> {after}"
@@ -326,15 +332,15 @@ class Smoke:
                 found.append(f"{len(children)} child process(es) of the {name}, in {where}")
         return "; ".join(found) or "no child processes (the run had finished)"
 
-    def failure_alert(self, dagster: Dagster, webhook: Any) -> None:
+    def failure_alert(self, dagster: DagsterServer, webhook: Any) -> None:
         closed = f"http://127.0.0.1:{free_port()}/v1"
         run_config = {
             **quick_run_config(),
             "resources": {"spotify": {"config": {"api_base_url": closed, "max_attempts": 1}}},
         }
         with self.timed("alert"):
-            run_id = dagster.launch(FAILING_DAY, run_config)
-            status = dagster.wait_run(run_id, RUN_TIMEOUT_S)
+            run_id = dagster.launch_run(FAILING_DAY, run_config)
+            status = dagster.wait_run(run_id, RUN_TIMEOUT_S, poll_s=1)
             assert status == "FAILURE", f"the forced failure ended {status}"
             post = wait_for(
                 "the failure alert", lambda: next((p for p in webhook.posts if run_id in p["text"]), None), 120
@@ -365,13 +371,15 @@ def main() -> int:
     smoke: Smoke | None = None
 
     def cleanup() -> None:
-        if smoke is not None:
-            smoke.topology.stop_all()
-        cluster.stop()
-        server.shutdown()
-        server.server_close()
-        if os.environ.get("PROD_SMOKE_KEEP") != "1":
-            shutil.rmtree(root, ignore_errors=True)
+        try:
+            if smoke is not None:
+                smoke.topology.stop_all()  # raises naming any process that outlived the stop
+        finally:
+            cluster.stop()
+            server.shutdown()
+            server.server_close()
+            if os.environ.get("PROD_SMOKE_KEEP") != "1":
+                shutil.rmtree(root, ignore_errors=True)
 
     with teardown_guard(cleanup):
         try:

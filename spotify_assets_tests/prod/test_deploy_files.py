@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from spotify_assets_tests.dagster_dev import REPO
+from spotify_assets.harness.processes import REPO
 
 DEPLOY = REPO / "deploy"
 DAGSTER_SERVICES = ("code-server", "daemon", "webserver")

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from spotify_assets_tests.dagster_dev import REPO
-from spotify_assets_tests.prod.postgres import server_bin_dir
+from spotify_assets.harness.postgres import server_bin_dir
+from spotify_assets.harness.processes import REPO
 
 pytestmark = [pytest.mark.prod, pytest.mark.timeout(900)]
 

@@ -32,6 +32,25 @@ ALBUMS_PER_DAY = 40  # the emulator's default is 100; 40 keeps 14 days at ~1 s e
 TREND_RUN = [*PLATFORM, trend_tables, trends_dashboard]
 
 
+def glyph_problems(messages: list[str]) -> list[str]:
+    """What matplotlib says about missing glyphs and failed font look-ups."""
+    return [m for m in messages if "Glyph" in m or "missing from font" in m or "findfont" in m]
+
+
+def without_system_fonts(scratch: Path) -> dict[str, str]:
+    """A process environment in which matplotlib finds only the fonts it ships (DejaVu): a machine
+    without fonts-noto-cjk. ``MPL_IGNORE_SYSTEM_FONTS`` is matplotlib's own switch (its font
+    search and ``findfont`` both honour it); the scratch ``MPLCONFIGDIR`` gets the font cache it
+    builds, so the user's cache is neither read nor rewritten."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MPL")}
+    return {**env, "MPL_IGNORE_SYSTEM_FONTS": "1", "MPLCONFIGDIR": str(scratch)}
+
+
+def boxes_notices(output: str) -> list[str]:
+    """The lines of ``analytics/glyphs.py``'s notice ("charts draw ... as boxes")."""
+    return [line for line in output.splitlines() if "as boxes" in line]
+
+
 def emulator_config(dev_mode: bool = False) -> EmulatorConfig:
     return EmulatorConfig(catalog=CatalogConfig(albums_per_day=ALBUMS_PER_DAY), dev_mode=dev_mode)
 

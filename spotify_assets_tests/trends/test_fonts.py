@@ -1,6 +1,8 @@
 """Every script renders: the PNG charts draw Korean, Japanese and Chinese names with a Noto CJK
 font through matplotlib's per-glyph fallback, without a single "Glyph missing" warning or log
-line, and without touching the process-wide rcParams. Loading the definitions imports neither
+line, and without touching the process-wide rcParams. Without a CJK font (matplotlib told to
+ignore the system's fonts) a process says so in one notice, not a warning per glyph, and any
+other warning raised while drawing still shows. Loading the definitions imports neither
 matplotlib nor plotly."""
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import matplotlib
 import pytest
@@ -19,6 +22,8 @@ from matplotlib import font_manager
 
 from spotify_assets.analytics.charts import top_artists_chart
 from spotify_assets.analytics.fonts import BASE_FAMILY, CJK_FAMILIES, installed_cjk_family, matplotlib_font_rc
+from spotify_assets.analytics.glyphs import notice, script_of
+from spotify_assets_tests.trends.conftest import boxes_notices, glyph_problems, without_system_fonts
 
 DAY = date(2026, 11, 21)
 # (snapshot_date, rank, artist_id, artist_name, releases, tracks), as analytics_top_artists holds them
@@ -65,10 +70,6 @@ def captured() -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
-
-
-def glyph_problems(messages: list[str]) -> list[str]:
-    return [m for m in messages if "Glyph" in m or "missing from font" in m or "findfont" in m]
 
 
 def font_files_used(draw: Callable[[], object]) -> set[str]:
@@ -143,3 +144,65 @@ def test_a_font_installed_after_matplotlib_cached_its_font_list_is_still_found(c
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert done.stdout.strip() == cjk_family
+
+
+DRAW_TWICE_THEN_WARN = f"""
+import datetime
+import warnings
+from spotify_assets.analytics.charts import top_artists_chart, releases_chart
+from spotify_assets.analytics.fonts import installed_cjk_family
+from spotify_assets.analytics.glyphs import glyph_notice
+rows = {ROWS!r}
+print("cjk family:", installed_cjk_family())
+top_artists_chart(rows, rows[0]["snapshot_date"])
+top_artists_chart(rows, rows[0]["snapshot_date"])
+print("drawn")
+with glyph_notice():
+    warnings.warn("an unrelated warning raised while drawing")
+"""
+
+
+def test_without_a_cjk_font_drawing_prints_one_notice_and_other_warnings_still_show(tmp_path: Path) -> None:
+    command = [sys.executable, "-c", DRAW_TWICE_THEN_WARN]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=without_system_fonts(tmp_path))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["cjk family: None", "drawn"]
+    [line] = boxes_notices(done.stderr)
+    assert line.startswith("spotify-assets: charts draw CJK ideographs, Hangul and Japanese kana as boxes: "), line
+    assert "fonts-noto-cjk" in line and "`make fonts`" in line
+    assert glyph_problems(done.stderr.splitlines()) == [], done.stderr
+    assert "UserWarning: an unrelated warning raised while drawing" in done.stderr
+
+
+def test_an_error_filter_still_raises_other_warnings_while_drawing_but_not_missing_glyphs(tmp_path: Path) -> None:
+    command = [sys.executable, "-W", "error", "-c", DRAW_TWICE_THEN_WARN]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, env=without_system_fonts(tmp_path))
+    assert done.returncode == 1
+    assert done.stdout.splitlines() == ["cjk family: None", "drawn"], done.stderr
+    assert done.stderr.strip().endswith("UserWarning: an unrelated warning raised while drawing")
+    assert len(boxes_notices(done.stderr)) == 1
+
+
+@pytest.mark.parametrize(
+    ("char", "script"),
+    [
+        ("방", "Hangul"),
+        ("ヒ", "Japanese kana"),
+        ("か", "Japanese kana"),
+        ("宇", "CJK ideographs"),
+        ("ก", "Thai"),
+        ("अ", "Devanagari"),
+        ("\N{GRINNING FACE}", "symbols"),
+    ],
+)
+def test_a_missing_character_is_named_by_its_script(char: str, script: str) -> None:
+    assert script_of(char) == script
+
+
+def test_the_notice_names_fonts_noto_cjk_only_for_what_it_would_fix() -> None:
+    assert notice("방宇ก", cjk_font_found=False) == (
+        "spotify-assets: charts draw CJK ideographs, Hangul and Thai as boxes: no installed font has them. "
+        "To fix, install Debian's fonts-noto-cjk (`make fonts`, or `apt-get install fonts-noto-cjk`; "
+        "elsewhere any Noto Sans CJK font), and a font that has Thai. (Shown once per process.)"
+    )
+    assert "noto" not in notice("宇ก", cjk_font_found=True).lower()

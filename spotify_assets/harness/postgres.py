@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg2
+import psycopg2.extensions
+
+from spotify_assets.harness.processes import HarnessError
 
 INSTALL_HINT = "apt-get install postgresql (make postgres does it where it may)"
 
@@ -62,55 +65,33 @@ class PostgresCluster:
             pg = pwd.getpwnam("postgres")
             for folder in (self.root, sockets):
                 os.chown(folder, pg.pw_uid, pg.pw_gid)
-        log = (self.root / "initdb.log").open("wb")
-        subprocess.run(
-            [
-                *self._as_owner,
-                str(self.bin_dir / "initdb"),
-                "-D",
-                str(data),
-                "-U",
-                self.user,
-                "--auth=trust",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ],
-            check=True,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            timeout=120,
-        )
+        initdb = [
+            *self._as_owner,
+            str(self.bin_dir / "initdb"),
+            *("-D", str(data), "-U", self.user, "--auth=trust", "-E", "UTF8", "--no-sync"),
+        ]
+        with (self.root / "initdb.log").open("wb") as log:
+            done = subprocess.run(initdb, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, timeout=120)
+        if done.returncode != 0:
+            text = (self.root / "initdb.log").read_text(errors="replace")
+            raise HarnessError(f"initdb exited with {done.returncode}:\n{text[-2000:]}")
         command = [
             *self._as_owner,
             str(self.bin_dir / "postgres"),
-            "-D",
-            str(data),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(self.port),
-            "-k",
-            str(sockets),
-            "-F",
-            "-c",
-            "max_connections=200",
+            *("-D", str(data), "-h", "127.0.0.1", "-p", str(self.port), "-k", str(sockets)),
+            *("-F", "-c", "max_connections=200"),
         ]
-        self.process = subprocess.Popen(
-            command,
-            stdout=(self.root / "postgres.log").open("wb"),
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        with (self.root / "postgres.log").open("wb") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         deadline = time.monotonic() + timeout_s
         while True:
             try:
                 conn = self.connect("postgres")
             except psycopg2.OperationalError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"postgres did not start:\n{self.log_tail()}") from None
+                    raise HarnessError(f"postgres did not start:\n{self.log_tail()}") from None
                 time.sleep(0.2)
                 continue
             try:

@@ -1,34 +1,22 @@
 """The production topology as separate processes on 127.0.0.1: a gRPC code server,
 ``dagster-daemon run`` and ``dagster-webserver``, each in its own process group, all reading the
-production ``deploy/dagster.yaml`` (DAGSTER_HOME) and ``deploy/workspace.yaml`` (code server
-address rewritten to the free port)."""
+production instance settings (deploy/dagster.yaml in DAGSTER_HOME) and deploy/workspace.yaml (the
+code server's address rewritten to a free port)."""
 
 from __future__ import annotations
 
-import contextlib
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import psutil
 import yaml
 
-from spotify_assets_tests.dagster_dev import REPO, DagsterServer, free_port, sigint_not_ignored, stop
+from spotify_assets.harness.graphql import DagsterServer
+from spotify_assets.harness.processes import BIN, REPO, HarnessError, free_port, start_group, stop_group
 
 DEPLOY = REPO / "deploy"
-BIN = Path(sys.executable).parent
-
-
-def instance_yaml(home: Path, overrides: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """deploy/dagster.yaml with ``overrides`` merged into its top-level sections (timing knobs only)."""
-    settings = yaml.safe_load((DEPLOY / "dagster.yaml").read_text())
-    for section, values in overrides.items():
-        settings.setdefault(section, {}).update(values)
-    (home / "dagster.yaml").write_text(yaml.safe_dump(settings))
-    return settings
+SERVICES = ("code-server", "daemon", "webserver")
 
 
 def workspace_yaml(path: Path, host: str, port: int) -> None:
@@ -59,42 +47,21 @@ class Topology:
             # (`dagster code-server start` answers health checks while still loading the code).
             "code-server": [
                 str(BIN / "dagster"),
-                "api",
-                "grpc",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.code_port),
-                "-m",
-                "spotify_assets.definitions",
-                "--location-name",
-                "spotify_assets",
+                *("api", "grpc", "-h", "127.0.0.1", "-p", str(self.code_port)),
+                *("-m", "spotify_assets.definitions", "--location-name", "spotify_assets"),
             ],
             "daemon": [str(BIN / "dagster-daemon"), "run", "-w", str(self.workspace)],
             "webserver": [
                 str(BIN / "dagster-webserver"),
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(self.web_port),
-                "-w",
-                str(self.workspace),
+                *("-h", "127.0.0.1", "-p", str(self.web_port), "-w", str(self.workspace)),
             ],
         }
 
     def start(self, name: str) -> subprocess.Popen[bytes]:
+        """One service in a process group of its own; its log is ``root/<name>.<nth start>.log``."""
         self.starts[name] = self.starts.get(name, 0) + 1
         log_path = self.root / f"{name}.{self.starts[name]}.log"
-        with log_path.open("wb") as log, sigint_not_ignored():
-            process = subprocess.Popen(
-                self.commands()[name],
-                cwd=self.root,
-                env=self.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,  # one process group per service
-            )
+        process = start_group(self.commands()[name], self.root, self.env, log_path)
         self.processes[name] = process
         return process
 
@@ -105,7 +72,7 @@ class Topology:
         while subprocess.run(command, env=self.env, capture_output=True, timeout=60).returncode != 0:
             code_server = self.processes["code-server"]
             if code_server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the code server is not healthy (exit {code_server.poll()}):\n{self.log_tails()}")
+                raise HarnessError(f"the code server is not healthy (exit {code_server.poll()}):\n{self.log_tails()}")
             time.sleep(1)
 
     def start_all(self, timeout_s: float) -> DagsterServer:
@@ -123,26 +90,24 @@ class Topology:
         )
 
     def stop(self, name: str) -> None:
-        """SIGTERM, then SIGKILL, to the service's process group; then SIGKILL to any descendant
-        that had moved to a group of its own (a run worker may), so nothing outlives the smoke."""
+        """The service's process group, and any descendant that had left it (a run worker may),
+        so nothing outlives the topology."""
         process = self.processes.pop(name, None)
-        if process is None:
-            return
-        try:
-            descendants = psutil.Process(process.pid).children(recursive=True)
-        except psutil.NoSuchProcess:
-            descendants = []
-        stop(process, grace_s=10)
-        for child in descendants:
-            with contextlib.suppress(psutil.NoSuchProcess):
-                child.kill()
-        psutil.wait_procs(descendants, timeout=5)
+        if process is not None:
+            stop_group(process, grace_s=10)
 
     def stop_all(self) -> None:
-        # Webserver and daemon first (they call the code server), the code server (and the run
-        # workers it spawned, in its group) last.
-        for name in ("webserver", "daemon", "code-server"):
-            self.stop(name)
+        """Webserver and daemon first (they call the code server), the code server (and the run
+        workers it spawned) last; every service is stopped even if one leaves strays, which are
+        then named."""
+        strays = []
+        for name in reversed(SERVICES):
+            try:
+                self.stop(name)
+            except HarnessError as error:
+                strays.append(str(error))
+        if strays:
+            raise HarnessError("; ".join(strays))
 
     def log_tails(self, lines: int = 25) -> str:
         parts = []
