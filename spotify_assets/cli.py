@@ -7,13 +7,18 @@ embedded emulator, local raw files, a local DuckDB and a local Parquet lake.
 ``--from``/``--to`` is a backfill from the terminal: each day of the range is its own run of the
 job, one after the other in this one process (so a bad day fails alone, as in the UI), with a
 summary line per day, a total, and a non-zero exit status naming the days that failed.
+
+``sql`` queries the warehouse's read-only snapshot (``spotify_assets.snapshot.query``): it answers
+while a run holds the warehouse, and never holds up a run.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
+import shutil
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -24,10 +29,12 @@ import dagster as dg
 from spotify_assets.analytics.queries import ANALYSES
 from spotify_assets.emulator import Catalog
 from spotify_assets.orchestration.accepted_warnings import ignore_accepted_warnings
+from spotify_assets.orchestration.failures import root_cause
 from spotify_assets.resources.env import SettingsError
 from spotify_assets.resources.spotify import EmulatorSpotifyResource, SpotifyResource
+from spotify_assets.snapshot.query import Format, interactive, query_once
 from spotify_assets.spotify_api.allocator import configure_process
-from spotify_assets.tables.flatten import row_counts
+from spotify_assets.tables.schema import TABLES
 
 
 def _today_utc() -> date:
@@ -41,6 +48,27 @@ def _instance() -> dg.DagsterInstance:
 
 # The event log keeps everything; the terminal shows warnings and errors only, then the summary.
 QUIET_CONSOLE = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+class _FirstLine(logging.Formatter):
+    """Dagster's log line without what follows it: a failed step's traceback stays in the event
+    log (the UI shows it); the summary says why the step failed, in one line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        lines = record.getMessage().strip().splitlines()
+        return f"{record.levelname} - {lines[0] if lines else ''}"
+
+
+@dg.logger(
+    {"log_level": dg.Field(str, default_value="INFO", description="The logger's threshold.")},
+    description="Dagster's log lines on stderr, one line each (no tracebacks): the terminal's console.",
+)
+def terminal_logger(init_context: dg.InitLoggerContext) -> logging.Logger:
+    logger = logging.Logger("spotify-assets", level=init_context.logger_config["log_level"])
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_FirstLine())
+    logger.addHandler(handler)
+    return logger
 
 
 def embedded_catalog_counts(spotify: SpotifyResource, day: date) -> dict[str, int]:
@@ -78,7 +106,8 @@ def _load_defs() -> dg.Definitions | None:
     try:
         from spotify_assets.definitions import defs
 
-        return defs()
+        # The jobs' console here is the terminal's; runs launched elsewhere keep Dagster's.
+        return dg.Definitions.merge(defs(), dg.Definitions(loggers={"console": terminal_logger}))
     except SettingsError as exc:
         print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
         return None
@@ -113,13 +142,14 @@ def run(day: date) -> int:
     print(f"spotify-assets: run {result.run_id} for {day}: {'SUCCESS' if result.success else 'FAILURE'}")
     print(f"  source:  {resources['spotify'].backend}")
     print(f"  raw:     {resources['raw_storage'].location}")
-    print(f"  duckdb:  {resources['warehouse'].database}")
+    print(f"  duckdb:  {resources['warehouse'].database} (the pipeline's; people read the snapshot below)")
+    if not result.success:
+        print(f"  failed:  {failure_reason(result)}")
     if result.success:
         expected = embedded_catalog_counts(resources["spotify"], day)
-        with resources["warehouse"].get_connection() as conn:
-            for table, count in row_counts(conn, day).items():
-                note = f"   (emulator catalog: {expected[table]})" if table in expected else ""
-                print(f"  {table:<14}{count:>8} rows{note}")
+        for table, count in day_row_counts(result).items():
+            note = f"   (emulator catalog: {expected[table]})" if table in expected else ""
+            print(f"  {table:<14}{count:>8} rows{note}")
         summaries = materialization_summaries(result)
         print("  analytics (DuckDB tables, charts in the asset metadata):")
         for analysis in ANALYSES:
@@ -135,6 +165,11 @@ def run(day: date) -> int:
         if location:
             print(f"  dashboard: {location}")
             print(f"           {summaries.get('trends_dashboard', '')}")
+        snapshot = materialization_value(result, "warehouse_snapshot", "path")
+        if snapshot:
+            print(f"  snapshot: {snapshot}")
+            print(f"           {summaries.get('warehouse_snapshot', '')}; the file notebooks and BI tools open")
+            print(f'           query it: {command_name()} sql "SELECT * FROM albums LIMIT 5"')
     passed = checks - len(failed) - len(warned)
     print(f"  checks:  {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     for warning in warned:
@@ -174,16 +209,47 @@ def dashboard(port: int) -> int:
     return 0
 
 
+def command_name() -> str:
+    """How to call this command from here: ``spotify-assets`` when it is on PATH, else its path
+    (``.venv/bin/spotify-assets`` after ``make run``)."""
+    if shutil.which("spotify-assets"):
+        return "spotify-assets"
+    script = Path(sys.executable).parent / "spotify-assets"
+    with contextlib.suppress(ValueError):
+        return str(script.relative_to(Path.cwd()))
+    return str(script)
+
+
+def sql(query: str | None, out_format: Format) -> int:
+    """``spotify-assets sql``: one statement on the snapshot, or the prompt when none is given."""
+    try:
+        from spotify_assets.settings import warehouse_from_env
+
+        path = warehouse_from_env().snapshot_path
+    except SettingsError as exc:
+        print(f"spotify-assets: configuration error: {exc}", file=sys.stderr)
+        return 2
+    return interactive(path, out_format) if query is None else query_once(path, query, out_format)
+
+
 def failure_reason(result: dg.ExecuteInProcessResult) -> str:
-    """The first failed step and the error that failed it (not Dagster's wrapper), on one line."""
+    """The first failed step and the error that failed it (not Dagster's wrapper), on one line: the
+    line the failure alert carries for that step."""
     for event in result.all_events:
-        if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
-            error = event.step_failure_data.error
-            while error.cause is not None:
-                error = error.cause
-            message = error.message.strip().splitlines()
-            return f"{event.step_key}: {message[0] if message else 'failed'}"
+        if event.is_step_failure and event.step_failure_data:
+            return f"{event.step_key}: {root_cause(event.step_failure_data.error)}"
     return "failed"
+
+
+def day_row_counts(result: dg.ExecuteInProcessResult) -> dict[str, int]:
+    """The day's rows per table, as the tables step recorded them: the summary reads the run's own
+    record, not the warehouse, which another program may be holding by now."""
+    counts = {}
+    for table in TABLES:
+        value = materialization_value(result, table.name, "dagster/partition_row_count")
+        if value is not None:
+            counts[table.name] = int(value)
+    return counts
 
 
 def run_range(first: date, last: date) -> int:
@@ -209,6 +275,7 @@ def run_range(first: date, last: date) -> int:
     )
     failed_days: list[date] = []
     dashboard_location: str | None = None
+    snapshot: str | None = None
     started = time.perf_counter()
     with _instance() as instance:
         for day in days:
@@ -219,21 +286,22 @@ def run_range(first: date, last: date) -> int:
             checks, failed, warned = _check_outcomes(result)
             took = time.perf_counter() - day_started
             if result.success:
-                with resources["warehouse"].get_connection() as conn:
-                    counts = row_counts(conn, day)
-                rows = ", ".join(f"{table} {count}" for table, count in counts.items())
+                rows = ", ".join(f"{table} {count}" for table, count in day_row_counts(result).items())
                 print(
                     f"  {day}  SUCCESS  {took:5.1f} s  {rows}; checks {checks - len(failed) - len(warned)}/{checks} passed"
                 )
                 for warning in warned:
                     print(f"  {day}  warning: {warning}")
                 dashboard_location = materialization_value(result, "trends_dashboard", "location") or dashboard_location
+                snapshot = materialization_value(result, "warehouse_snapshot", "path") or snapshot
             else:
                 failed_days.append(day)
                 why = f"checks failed: {', '.join(failed)}" if failed else failure_reason(result)
                 print(f"  {day}  FAILURE  {took:5.1f} s  run {result.run_id}: {why}")
     if dashboard_location:
         print(f"  dashboard: {dashboard_location}")
+    if snapshot:
+        print(f'  snapshot: {snapshot} (query it: {command_name()} sql "SELECT ..."; notebooks and BI tools open it)')
     total = time.perf_counter() - started
     print(
         f"spotify-assets: {len(days) - len(failed_days)} of {len(days)} days succeeded in {total:.1f} s"
@@ -262,7 +330,17 @@ def main(argv: list[str] | None = None) -> None:
     )
     dashboard_parser.add_argument("--port", type=int, default=8765, help="port on 127.0.0.1 (0 = any free port)")
     commands.add_parser("settings", help="print every environment variable, its default and meaning (Markdown)")
+    sql_parser = commands.add_parser(
+        "sql",
+        help="query the warehouse's read-only snapshot (never blocks a run); no query: an interactive prompt",
+    )
+    sql_parser.add_argument("query", nargs="?", help='one SQL statement, e.g. "SELECT * FROM albums LIMIT 5"')
+    output = sql_parser.add_mutually_exclusive_group()
+    output.add_argument("--csv", dest="out_format", action="store_const", const="csv", help="print CSV")
+    output.add_argument("--json", dest="out_format", action="store_const", const="json", help="print a JSON array")
     args = parser.parse_args(argv)
+    if args.command == "sql":
+        sys.exit(sql(args.query, args.out_format or "table"))
     if args.command == "dashboard":
         sys.exit(dashboard(args.port))
     if args.command == "settings":

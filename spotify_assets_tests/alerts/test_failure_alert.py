@@ -13,6 +13,7 @@ from spotify_assets.defs.daily_snapshot.alerts import daily_snapshot_failure_ale
 from spotify_assets.harness.processes import free_port
 from spotify_assets.resources.alerts import AlertDeliveryError, AlertWebhookResource
 from spotify_assets_tests.alerts.conftest import Webhook
+from spotify_assets_tests.holders import holding
 
 SECRET = "sEcReT-alert-1b2c3d-do-not-leak"
 TOKEN = "BQ" + "x7Yk2_pQ-9" * 8
@@ -58,6 +59,30 @@ def test_a_failed_daily_run_posts_job_partition_step_and_error(
     # The error the step raised (which server was unreachable), not Dagster's wrapper around it.
     assert f"SpotifyError: could not set the emulator's clock to 2026-11-20 at http://127.0.0.1:{port}/" in text
     assert result.run_id in text
+
+
+def test_a_held_warehouse_alerts_with_the_same_one_line_the_cli_prints(
+    webhook: Webhook, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A notebook kept the warehouse open past SPOTIFY_DUCKDB_LOCK_WAIT: the alert's step line is
+    the sentence `spotify-assets run` prints in its summary, not DuckDB's error."""
+    monkeypatch.setenv("SPOTIFY_ASSETS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SPOTIFY_DUCKDB_LOCK_WAIT", "1")
+    from spotify_assets.cli import failure_reason
+    from spotify_assets.definitions import defs as load_definitions
+
+    job = load_definitions().resolve_job_def("daily_snapshot_job")
+    with holding(tmp_path / "spotify.duckdb") as holder, dg.instance_for_test() as instance:
+        result = job.execute_in_process(partition_key="2026-11-20", instance=instance, raise_on_error=False)
+        assert not result.success
+        evaluate_sensor(result, instance, webhook.url)
+
+    summary_line = failure_reason(result)
+    assert summary_line.startswith("spotify_tables: The warehouse ") and f"(PID {holder.pid})" in summary_line
+    step, sentence = summary_line.split(": ", 1)
+    [post] = webhook.posts
+    assert f"• failed step `{step}`: {sentence}" in post["text"].splitlines()
+    assert "IO Error" not in post["text"] and "WarehouseLockedError" not in post["text"]
 
 
 def test_no_secret_token_or_webhook_url_reaches_the_alert(webhook: Webhook, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -268,7 +268,9 @@ def test_asset_graph_shows_every_asset_and_its_check_results(
     page.mouse.move(0, 0)
     page.screenshot(path=str(screenshot_dir / "asset-graph-full.png"))
 
-    # From the graph to the asset's checks, as a user would.
+    # From the graph to the asset's checks, as a user would: zoomed in again (fitted to the whole
+    # graph, the nodes are drawn without their check rows once the graph is wide enough).
+    show_every_node_detailed(page, expected.assets)
     page.locator(f'a[href="/assets/{CHECKED_ASSET}?view=checks"]').click()
     expect(page).to_have_url(f"{dagster_server.url}/assets/{CHECKED_ASSET}?view=checks")
     expect(page.get_by_role("tab", name="Checks")).to_have_attribute("aria-selected", "true")

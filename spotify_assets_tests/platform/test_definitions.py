@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -40,6 +42,7 @@ def test_definitions_load_with_every_asset_check_and_schedule() -> None:
         "trend_top_artists_30d",
         "trend_label_share_30d",
         "trends_dashboard",
+        "warehouse_snapshot",
     }
     assert defs.resolve_job_def("daily_snapshot_job").partitions_def is not None
     assert defs.resolve_schedule_def("daily_snapshot_job_schedule").cron_schedule == "0 6 * * *"
@@ -81,6 +84,12 @@ def test_alert_webhook_url_must_be_http_and_is_never_echoed() -> None:
         ("SPOTIFY_MAX_WORKERS", "lots", "SPOTIFY_MAX_WORKERS must be an integer >= 1, got 'lots'"),
         ("SPOTIFY_MAX_WORKERS", "0", "SPOTIFY_MAX_WORKERS must be an integer >= 1, got '0'"),
         ("SPOTIFY_EMULATOR_DEV_MODE", "maybe", "SPOTIFY_EMULATOR_DEV_MODE must be true or false"),
+        (
+            "SPOTIFY_DUCKDB_LOCK_WAIT",
+            "ten minutes",
+            "SPOTIFY_DUCKDB_LOCK_WAIT must be a number >= 0, got 'ten minutes'",
+        ),
+        ("SPOTIFY_DUCKDB_LOCK_WAIT", "-5", "SPOTIFY_DUCKDB_LOCK_WAIT must be a number >= 0, got '-5'"),
     ],
 )
 def test_bad_environment_values_are_named(variable: str, value: str, message: str) -> None:
@@ -128,15 +137,31 @@ def test_loading_the_definitions_warns_of_nothing_deprecated_or_superseded() -> 
     assert all(any(message in line for message, _ in ACCEPTED) for line in lines), "\n".join(lines)
 
 
-def test_loading_the_definitions_does_not_import_duckdb() -> None:
-    """Every Dagster process loads the definitions; only a run opens the warehouse. duckdb (~36 MiB
-    of RSS) must load with the first connection, not with the code location (warehouse.py)."""
+def test_the_warehouse_is_dagster_duckdbs_resource_and_loading_it_opens_no_file(tmp_path: Path) -> None:
+    """The warehouse is dagster-duckdb's ``DuckDBResource`` (subclassed for the lock and the wait),
+    and loading the definitions, which every Dagster process does, creates and opens nothing: only a
+    step connects. (What the load costs is measured in bench/definitions_load.py, not here.)"""
     import subprocess
     import sys
 
-    probe = "import sys\nfrom spotify_assets.definitions import defs\ndefs()\nprint(sorted(m for m in sys.modules if 'duckdb' in m))"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True)
-    assert done.stdout.strip() == "[]", done.stdout
+    from dagster_duckdb import DuckDBResource
+
+    from spotify_assets.resources.warehouse import WarehouseResource
+
+    assert issubclass(WarehouseResource, DuckDBResource)
+    probe = (
+        "from dagster_duckdb import DuckDBResource\n"
+        "from spotify_assets.definitions import defs\n"
+        "warehouse = defs().resources['warehouse']\n"
+        "print(type(warehouse).__name__, isinstance(warehouse, DuckDBResource), warehouse.database)"
+    )
+    data = tmp_path / "data"
+    env = {**os.environ, "SPOTIFY_ASSETS_DATA_DIR": str(data)}
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=True, env=env
+    )
+    assert done.stdout.split() == ["WarehouseResource", "True", str(data / "spotify.duckdb")], done.stdout
+    assert not data.exists()
 
 
 def test_pytest_silences_exactly_the_accepted_warnings() -> None:

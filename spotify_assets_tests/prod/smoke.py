@@ -51,7 +51,7 @@ from spotify_assets.harness.postgres import PostgresCluster, server_bin_dir  # n
 from spotify_assets.harness.processes import free_port  # noqa: E402
 from spotify_assets.harness.topology import Topology  # noqa: E402
 from spotify_assets.resources.spotify import EmulatorSpotifyResource  # noqa: E402
-from spotify_assets.resources.warehouse import exclusive_file_lock  # noqa: E402
+from spotify_assets.resources.warehouse_lock import exclusive_file_lock  # noqa: E402
 from spotify_assets.settings import spotify_from_env  # noqa: E402
 from spotify_assets_tests.alerts.conftest import serve_webhook  # noqa: E402
 from spotify_assets_tests.platform.conftest import table_fingerprints  # noqa: E402

@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import dagster as dg
-from dagster_shared.error import SerializableErrorInfo
 
 from spotify_assets.alerting.message import FailedStep, RunFailure, alert_text, secrets_from_env
 
 # The module, not the job: a job imported by name would be found here a second time by the loader.
 from spotify_assets.defs.daily_snapshot import jobs
+from spotify_assets.orchestration.failures import root_cause
 from spotify_assets.resources.alerts import AlertWebhookResource
 
 PARTITION_TAG = "dagster/partition"
@@ -25,21 +25,6 @@ def run_partition(tags: Mapping[str, str]) -> str | None:
     if RANGE_START_TAG in tags:
         return f"{tags[RANGE_START_TAG]}...{tags.get(RANGE_END_TAG, '?')}"
     return None
-
-
-def root_cause(error: SerializableErrorInfo | None) -> str:
-    """``Class: message`` of the exception the step raised: Dagster wraps it in
-    ``DagsterExecutionStepExecutionError``, whose own message says only which op it was. Causes
-    below ours (the library error our message already explains) are left out."""
-    if error is None:
-        return "no error recorded"
-    while error.cause is not None and (error.cls_name or "").startswith("Dagster"):
-        error = error.cause
-    # Dagster's message starts with the exception's qualified class name; keep the short one.
-    qualified, separator, message = error.message.strip().partition(": ")
-    if not separator or qualified.rsplit(".", 1)[-1] != error.cls_name:
-        message = error.message.strip()
-    return f"{error.cls_name}: {message}"
 
 
 def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:

@@ -12,6 +12,7 @@ from spotify_assets.orchestration.metadata import column_lineage, markdown_table
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.storage import RawStorageResource
 from spotify_assets.resources.warehouse import WarehouseResource
+from spotify_assets.snapshot.building import mark_building
 from spotify_assets.tables.day import load_day, preview_rows, table_row_counts
 from spotify_assets.tables.schema import TABLES, UNAVAILABLE_ALBUMS
 
@@ -49,6 +50,8 @@ def spotify_tables(
     selected = [table for table in WAREHOUSE_TABLES if dg.AssetKey(table.name) in context.selected_asset_keys]
     with warehouse.get_connection() as conn:
         counts = load_day(conn, raw_storage.get_store(), day)
+        # In the same hold of the file as the load: the snapshot waits for this run to finish the day.
+        mark_building(conn, day, context.run.run_id)
         totals = table_row_counts(conn, selected)
         previews = {table.name: preview_rows(conn, table, day) for table in selected}
     context.log.info("tables for %s: %s", day, counts)
