@@ -34,9 +34,9 @@ from dagster_aws.ecs.container_context import EcsContainerContext
 from dagster_k8s import K8sRunLauncher
 from dagster_k8s.container_context import K8sContainerContext
 
+from spotify_assets.harness.processes import REPO
 from spotify_assets.settings import CONFIGURED_RESOURCES
 from spotify_assets.tables.schema import TABLES_BY_NAME, UNAVAILABLE_ALBUMS
-from spotify_assets_tests.dagster_dev import REPO
 from spotify_assets_tests.prod.test_deploy_files import _dicts, _pins, option
 
 DEPLOY = REPO / "deploy"
