@@ -310,8 +310,29 @@ def run_range(first: date, last: date) -> int:
     return 1 if failed_days else 0
 
 
+HELP = """\
+Spotify new releases and their tracks as validated tables, on the embedded Spotify emulator by
+default (no credentials needed) or on the real Web API (SPOTIFY_BACKEND=spotify).
+"""
+EXAMPLES = """\
+examples:
+  spotify-assets run                                   today's partition and a summary of what was built
+  spotify-assets run --from 2026-11-01 --to 2026-11-07 a backfill from the terminal, one run per day
+  spotify-assets sql "SELECT * FROM albums LIMIT 5"    query the read-only snapshot
+  spotify-assets settings                              every setting, its default and meaning
+
+The Dagster UI: make dev (dg dev), then http://127.0.0.1:3000
+"""
+
+
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="spotify-assets", description=__doc__.splitlines()[0])
+    # Plain text for the terminal (the module docstring is written for Python readers).
+    parser = argparse.ArgumentParser(
+        prog="spotify-assets",
+        description=HELP,
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     run_parser = commands.add_parser(
         "run", help="materialize one day's partition (or a range of days) and print the tables"

@@ -113,3 +113,15 @@ def test_failing_days_setting_is_checked_by_name() -> None:
     assert spotify.failing_days == ["2026-01-06", "2026-01-08"]
     with pytest.raises(SettingsError, match="SPOTIFY_EMULATOR_FAILING_DAYS must be comma-separated dates"):
         spotify_from_env({"SPOTIFY_EMULATOR_FAILING_DAYS": "yesterday"})
+
+
+def test_help_reads_as_plain_text() -> None:
+    """What a terminal shows: no reStructuredText (``literal``, :func:) from docstrings."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "spotify_assets.cli", "--help"], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "``" not in done.stdout and ":func:" not in done.stdout, done.stdout
+    assert "spotify-assets run" in done.stdout and "make dev" in done.stdout
