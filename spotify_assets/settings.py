@@ -19,6 +19,7 @@ import dagster as dg
 # Dagster's own validator, so what passes here is exactly what ScheduleDefinition accepts.
 from dagster._utils.schedules import is_valid_cron_string
 
+from spotify_assets.orchestration.code_references import REF_VARIABLE, URL_VARIABLE
 from spotify_assets.orchestration.partitions import DEFAULT_START_DATE
 from spotify_assets.resources.alerts import AlertWebhookResource
 from spotify_assets.resources.env import SettingsError, environment_variables, from_env
@@ -138,6 +139,12 @@ CHOOSING_VARIABLES: tuple[tuple[str, str, str], ...] = (
     ),
     ("SPOTIFY_ASSETS_START_DATE", DEFAULT_START_DATE, "First daily partition (YYYY-MM-DD)"),
     ("SPOTIFY_DAILY_SCHEDULE_CRON", DEFAULT_DAILY_CRON, "When the daily schedule ticks (5-field cron, UTC)"),
+    (
+        URL_VARIABLE,
+        "",
+        "https address of the GitHub/GitLab repository the deployed code comes from: the UI links each asset to its code there",
+    ),
+    (REF_VARIABLE, "", "Branch, tag or commit of that code (set both or neither)"),
 )
 CONFIGURED_RESOURCES: tuple[type[dg.ConfigurableResource[Any]], ...] = (
     EmulatorSpotifyResource,
@@ -154,7 +161,8 @@ def settings_reference() -> str:
     """Every variable, its default and what it does, as a Markdown table, read off the resources'
     fields (their one definition), so the README's table cannot drift from the code."""
     found: dict[str, list[tuple[str, str, str]]] = {
-        name: [("settings", f"`{default}`", meaning)] for name, default, meaning in CHOOSING_VARIABLES
+        name: [("settings", f"`{default}`" if default else "—", meaning)]
+        for name, default, meaning in CHOOSING_VARIABLES
     }
     for resource in CONFIGURED_RESOURCES:
         for variable, field in environment_variables(resource).items():

@@ -20,6 +20,7 @@ from typing import Any
 
 import dagster as dg
 
+from spotify_assets.orchestration.catalog import OWNERS, asset_tags
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.warehouse import WarehouseResource
 from spotify_assets.resources.warehouse_lock import LOG_EVERY_S
@@ -38,6 +39,9 @@ LAST_AFTER = ("lake_export", "trends_dashboard")
     partitions_def=daily_partitions,
     group_name="warehouse",
     kinds={"duckdb"},
+    owners=OWNERS,
+    # A copy of every day held, rewritten whole: its scope is the history.
+    tags=asset_tags(source="warehouse", storage="warehouse", scope="history"),
     description=(
         "Read-only copy of the tables people read (day tables, analytics, trends), published after the "
         "day's run by an atomic rename: the DuckDB file notebooks, BI tools and `spotify-assets sql` open "
