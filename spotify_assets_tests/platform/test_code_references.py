@@ -41,8 +41,8 @@ def decorator_at(path: Path, line: int) -> str:
 def test_every_asset_refers_to_the_decorator_that_defines_it() -> None:
     from spotify_assets.definitions import defs
 
-    found = references(defs())
-    assert len(found) == 21
+    found = references(defs())  # every asset: one without code references raises KeyError here
+    assert "albums" in found and "warehouse_snapshot" in found
     for key, refs in found.items():
         [ref] = refs
         assert isinstance(ref, dg.LocalFileCodeReference), key
