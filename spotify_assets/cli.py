@@ -128,6 +128,19 @@ def _check_outcomes(result: dg.ExecuteInProcessResult) -> tuple[int, list[str], 
     return len(checks), failed, warned
 
 
+def refresh_history(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
+    """The whole-history outputs (dashboard, snapshot), as the automation sensor refreshes them in
+    ``dg dev`` and production once days have landed: here, after this command's day(s)."""
+    from spotify_assets.defs.daily_snapshot.automation import HISTORY_OUTPUTS
+
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        asset_selection=[dg.AssetKey(name) for name in HISTORY_OUTPUTS],
+        instance=instance,
+        raise_on_error=False,
+        run_config=QUIET_CONSOLE,
+    )
+
+
 def run(day: date) -> int:
     defs = _load_defs()
     if defs is None:
@@ -137,6 +150,7 @@ def run(day: date) -> int:
         result = job.execute_in_process(
             partition_key=day.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
         )
+        history = refresh_history(defs, instance) if result.success else None
     checks, failed, warned = _check_outcomes(result)
     resources = defs.resources or {}
     print(f"spotify-assets: run {result.run_id} for {day}: {'SUCCESS' if result.success else 'FAILURE'}")
@@ -161,20 +175,32 @@ def run(day: date) -> int:
         trends = [name for name in summaries if name.startswith("trend_")]
         if trends:
             print(f"  trends:  {len(trends)} DuckDB tables over the history (trend_*), refreshed for {day}")
-        location = materialization_value(result, "trends_dashboard", "location")
-        if location:
-            print(f"  dashboard: {location}")
-            print(f"           {summaries.get('trends_dashboard', '')}")
-        snapshot = materialization_value(result, "warehouse_snapshot", "path")
-        if snapshot:
-            print(f"  snapshot: {snapshot}")
-            print(f"           {summaries.get('warehouse_snapshot', '')}; the file notebooks and BI tools open")
-            print(f'           query it: {command_name()} sql "SELECT * FROM albums LIMIT 5"')
+    if history is not None:
+        print_history(history)
     passed = checks - len(failed) - len(warned)
     print(f"  checks:  {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
     for warning in warned:
         print(f"  warning: {warning}")
-    return 0 if result.success else 1
+    return 0 if result.success and (history is None or history.success) else 1
+
+
+def print_history(history: dg.ExecuteInProcessResult) -> None:
+    """Where the dashboard and the snapshot are, or why they were not refreshed."""
+    if not history.success:
+        print(f"  failed:  {failure_reason(history)}")
+        return
+    summaries = materialization_summaries(history)
+    location = materialization_value(history, "trends_dashboard", "location")
+    if location:
+        print(f"  dashboard: {location}")
+        print(f"           {summaries.get('trends_dashboard', '')}")
+    snapshot = materialization_value(history, "warehouse_snapshot", "path")
+    if snapshot:
+        print(f"  snapshot: {snapshot}")
+        print(f"           {summaries.get('warehouse_snapshot', '')}; the file notebooks and BI tools open")
+        print(f'           query it: {command_name()} sql "SELECT * FROM albums LIMIT 5"')
+    else:
+        print("  snapshot: not published: another run is still building a day (it is published after that run)")
 
 
 def _warning(evaluation: dg.AssetCheckEvaluation) -> bool:
@@ -274,8 +300,7 @@ def run_range(first: date, last: date) -> int:
         f"spotify-assets: {len(days)} days {first}..{last} from {resources['spotify'].backend} into {resources['warehouse'].database}"
     )
     failed_days: list[date] = []
-    dashboard_location: str | None = None
-    snapshot: str | None = None
+    history: dg.ExecuteInProcessResult | None = None
     started = time.perf_counter()
     with _instance() as instance:
         for day in days:
@@ -292,22 +317,21 @@ def run_range(first: date, last: date) -> int:
                 )
                 for warning in warned:
                     print(f"  {day}  warning: {warning}")
-                dashboard_location = materialization_value(result, "trends_dashboard", "location") or dashboard_location
-                snapshot = materialization_value(result, "warehouse_snapshot", "path") or snapshot
             else:
                 failed_days.append(day)
                 why = f"checks failed: {', '.join(failed)}" if failed else failure_reason(result)
                 print(f"  {day}  FAILURE  {took:5.1f} s  run {result.run_id}: {why}")
-    if dashboard_location:
-        print(f"  dashboard: {dashboard_location}")
-    if snapshot:
-        print(f'  snapshot: {snapshot} (query it: {command_name()} sql "SELECT ..."; notebooks and BI tools open it)')
+        # Once for the range, as the automation sensor does after a backfill.
+        if len(failed_days) < len(days):
+            history = refresh_history(defs, instance)
+    if history is not None:
+        print_history(history)
     total = time.perf_counter() - started
     print(
         f"spotify-assets: {len(days) - len(failed_days)} of {len(days)} days succeeded in {total:.1f} s"
         + (f"; failed: {', '.join(d.isoformat() for d in failed_days)}" if failed_days else "")
     )
-    return 1 if failed_days else 0
+    return 1 if failed_days or (history is not None and not history.success) else 0
 
 
 HELP = """\

@@ -54,6 +54,11 @@ query Runs($key: String!, $value: String!) {
     __typename ... on Runs { results { runId status tags { key value } } }
   }
 }"""
+MATERIALIZATIONS = """
+query Materializations($key: AssetKeyInput!) {
+  assetOrError(assetKey: $key) { __typename
+    ... on Asset { assetMaterializations(limit: 20) { runId timestamp partition } } }
+}"""
 PARTITION_STATUS = """
 query Partitions($key: AssetKeyInput!) {
   assetNodeOrError(assetKey: $key) { __typename
@@ -246,6 +251,24 @@ class DagsterServer:
             for key in daily_partitions.get_partition_keys_in_range(days):
                 keyed[key] = span["status"]
         return keyed
+
+    def materializations(self, asset: str) -> list[dict[str, Any]]:
+        """The asset's latest materializations, newest first: runId, timestamp (ms), partition."""
+        found = self.gql(MATERIALIZATIONS, {"key": {"path": [asset]}})["assetOrError"]
+        return list(found.get("assetMaterializations") or [])
+
+    def wait_materialized_by_another_run(
+        self, asset: str, not_by: set[str], timeout_s: float, since_ms: float = 0
+    ) -> dict[str, Any]:
+        """The first materialization of ``asset`` after ``since_ms`` by a run not in ``not_by``:
+        what the automation sensor requested (it ticks every 30 s)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for found in self.materializations(asset):
+                if found["runId"] not in not_by and float(found["timestamp"]) > since_ms:
+                    return found
+            time.sleep(1)
+        raise HarnessError(f"{asset} not materialized by the automation after {timeout_s:.0f} s:\n{self.log_tail()}")
 
     def check_executions(self, asset: str, check: str) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self.gql(CHECK_EXECUTIONS, {"key": {"path": [asset]}, "name": check})[

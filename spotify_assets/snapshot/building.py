@@ -1,15 +1,12 @@
-"""Which days are half-built: loaded into the tables by a run that has not yet published them.
+"""Which days are half-built: loaded into the tables by a run that is still going.
 
-A backfill runs two days at once. Run A can reach its snapshot step while run B has loaded its
-day's tables but not yet its analytics and trends; a copy taken then would show B's day with
-tables and no analytics, and trends counting part of it. So the tables step records its day here
-(in the same hold of the warehouse as its load, so nobody sees the one without the other), the
-snapshot step removes its own day, and publishes once no *running* run has a day recorded: the
-last of two runs that finish close together publishes both days whole.
-
-A run that failed after its tables (a blocking check, a killed worker) leaves its day recorded;
-once Dagster says that run is finished, the day no longer holds anything back (its tables are
-published as the warehouse holds them, as before this existed, until the day is rerun).
+A snapshot taken while run B has loaded its day's tables but not yet its analytics and trends
+would show B's day with tables and no analytics, and trends counting part of it. So the tables
+step records its day here (in the same hold of the warehouse as its load, so nobody sees the one
+without the other), and the snapshot is published only while no *running* run has a day recorded.
+Once Dagster says a run is finished (succeeded, failed, killed and marked failed by run
+monitoring), its record no longer holds anything back and is forgotten: a day that failed after
+its tables is published as the warehouse holds it, until the day is rerun.
 """
 
 from __future__ import annotations
@@ -43,11 +40,6 @@ def _ensure(conn: duckdb.DuckDBPyConnection) -> None:
 def mark_building(conn: duckdb.DuckDBPyConnection, day: date, run_id: str) -> None:
     _ensure(conn)
     conn.execute(f"INSERT OR REPLACE INTO {TABLE} VALUES (?, ?, now())", [day, run_id])
-
-
-def finish_building(conn: duckdb.DuckDBPyConnection, day: date, run_id: str) -> None:
-    _ensure(conn)
-    conn.execute(f"DELETE FROM {TABLE} WHERE snapshot_date = ? AND run_id = ?", [day, run_id])
 
 
 def days_building(conn: duckdb.DuckDBPyConnection) -> list[Building]:

@@ -60,9 +60,7 @@ class Published:
     seconds: float
 
 
-def publish_snapshot(
-    conn: duckdb.DuckDBPyConnection, live: Path, target: Path, *, run_id: str, partition: str
-) -> Published:
+def publish_snapshot(conn: duckdb.DuckDBPyConnection, live: Path, target: Path, *, run_id: str) -> Published:
     """Publish ``live`` (open in ``conn``, held by this process) as the snapshot ``target``. The
     caller holds the warehouse until this returns, so publishes happen one at a time, each later
     one from a later state, and the last rename is always the newest copy."""
@@ -76,7 +74,7 @@ def publish_snapshot(
     conn.execute("CHECKPOINT")  # every committed change into the file itself; nothing writes it now
     shutil.copyfile(live, staged)
     with duckdb.connect(str(staged)) as copy:
-        rows, days = _trim(copy, run_id, partition)
+        rows, days = _trim(copy, run_id)
     _fsync(staged)
     # A reader that wrote into the snapshot it opened read-write left a WAL for that (old) file;
     # DuckDB would replay it onto the new one. What readers write into a snapshot is not kept.
@@ -86,7 +84,7 @@ def publish_snapshot(
     return Published(target, rows, days, target.stat().st_size, time.perf_counter() - started)
 
 
-def _trim(copy: duckdb.DuckDBPyConnection, run_id: str, partition: str) -> tuple[dict[str, int], list[date]]:
+def _trim(copy: duckdb.DuckDBPyConnection, run_id: str) -> tuple[dict[str, int], list[date]]:
     """Keep the reader tables, add ``snapshot_info``; return the rows per table and the days held."""
     present = [r["name"] for r in query_dicts(copy, "SELECT table_name AS name FROM duckdb_tables()")]
     with transaction(copy):
@@ -101,8 +99,8 @@ def _trim(copy: duckdb.DuckDBPyConnection, run_id: str, partition: str) -> tuple
         )
         copy.execute(
             f"CREATE TABLE {INFO_TABLE} AS SELECT now() AS published_at, ?::VARCHAR AS run_id, "
-            "?::DATE AS published_for, ?::INTEGER AS days_held, ?::DATE AS first_day, ?::DATE AS last_day",
-            [run_id, partition, len(days), days[0] if days else None, days[-1] if days else None],
+            "?::INTEGER AS days_held, ?::DATE AS first_day, ?::DATE AS last_day",
+            [run_id, len(days), days[0] if days else None, days[-1] if days else None],
         )
     rows = {name: _count(copy, name) for name in kept}
     return rows, days

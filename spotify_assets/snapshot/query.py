@@ -113,15 +113,15 @@ def _cell(value: object) -> str:
 
 
 def describe_snapshot(path: Path) -> str:
-    """One line: which snapshot, published when and for which day, how many days it holds."""
+    """One line: which snapshot, published when and by which run, how many days it holds."""
     with open_snapshot(path) as conn:
-        cursor = conn.execute(f"SELECT published_at, published_for, days_held, first_day, last_day FROM {INFO_TABLE}")
+        cursor = conn.execute(f"SELECT published_at, run_id, days_held, first_day, last_day FROM {INFO_TABLE}")
         row = cursor.fetchone()
     if row is None:
         return f"snapshot {path}"
-    published_at, published_for, days_held, first_day, last_day = row
+    published_at, run_id, days_held, first_day, last_day = row
     held = f"{days_held} day{'s' if days_held != 1 else ''} ({first_day} to {last_day})" if days_held else "no days"
-    return f"snapshot {path}: {held}, published {published_at:%Y-%m-%d %H:%M:%S %Z} by the run for {published_for}"
+    return f"snapshot {path}: {held}, published {published_at:%Y-%m-%d %H:%M:%S %Z} by run {run_id[:8]}"
 
 
 def statements(lines: Iterator[str]) -> Iterator[str]:

@@ -4,8 +4,8 @@ A real ``dg dev`` (webserver + daemon, the repo's run queue: two runs at a time)
 day; then one process opens the published snapshot read-write (``duckdb.connect(path)``, as a
 notebook does) and queries it over and over, another opens it anew read-only for each look, and a
 5-day backfill runs. Every day must succeed; the holder must see the same snapshot throughout (no
-run changes it under a reader); every snapshot the other reader saw must hold whole days only
-(two runs finish close together: neither publishes the other's day half-built).
+run changes it under a reader); every snapshot the other reader saw must hold whole days only;
+once the backfill is over the automation sensor publishes a snapshot of every day.
 """
 
 from __future__ import annotations
@@ -40,10 +40,12 @@ def daily_job_assets() -> list[str]:
 
 def test_a_reader_holding_the_snapshot_never_blocks_a_ui_backfill_and_sees_whole_days(tmp_path: Path) -> None:
     assets = daily_job_assets()
-    assert "warehouse_snapshot" in assets
+    assert "warehouse_snapshot" not in assets  # published once days land, not by each day's run
     try:
         with dg_dev(tmp_path / "server") as server:
-            assert server.wait_run(server.launch_run(SEED_DAY), WAIT_S) == "SUCCESS", server.log_tail()
+            seed_run = server.launch_run(SEED_DAY)
+            assert server.wait_run(seed_run, WAIT_S) == "SUCCESS", server.log_tail()
+            seeded = server.wait_materialized_by_another_run("warehouse_snapshot", {seed_run}, WAIT_S)
             snapshot = server.data_dir / "spotify_snapshot.duckdb"
             seed = snapshot_days(snapshot)
             with (
@@ -52,9 +54,16 @@ def test_a_reader_holding_the_snapshot_never_blocks_a_ui_backfill_and_sees_whole
             ):
                 backfill_id = server.launch_backfill(BACKFILL_DAYS, assets)
                 runs = wait_for_backfill_runs(server, backfill_id, len(BACKFILL_DAYS))
-            statuses = {run["runId"]: server.wait_run(run["runId"], WAIT_S) for run in runs}
-            assert set(statuses.values()) == {"SUCCESS"}, f"{statuses}\n{server.log_tail()}"
-            snapshot_statuses = server.partition_status("warehouse_snapshot")
+                statuses = {run["runId"]: server.wait_run(run["runId"], WAIT_S) for run in runs}
+                assert set(statuses.values()) == {"SUCCESS"}, f"{statuses}\n{server.log_tail()}"
+                # The automation sensor publishes once no day is in progress any more; the readers
+                # are still at it (the holder still holding the seed's copy).
+                deadline = time.monotonic() + WAIT_S
+                while days_published(snapshot) != [SEED_DAY, *BACKFILL_DAYS]:
+                    assert time.monotonic() < deadline, f"no snapshot of every day\n{server.log_tail()}"
+                    time.sleep(1)
+                time.sleep(2)  # the polling reader's next look opens the new copy
+            final_run = server.materializations("warehouse_snapshot")[0]
             live = server.data_dir / "spotify.duckdb"
     except HarnessError as error:
         pytest.fail(str(error))
@@ -74,9 +83,20 @@ def test_a_reader_holding_the_snapshot_never_blocks_a_ui_backfill_and_sees_whole
     # Once the backfill is over: every day, whole, in the snapshot; none left "being built".
     final = snapshot_days(snapshot)
     assert [d["day"] for d in final] == [SEED_DAY, *BACKFILL_DAYS] and half_built(final) == []
-    assert all(snapshot_statuses.get(day) == "MATERIALIZED" for day in BACKFILL_DAYS), snapshot_statuses
+    # Published by a run of its own (the automation's), after the seed's, not by a day's run.
+    backfill_runs = {str(run["runId"]) for run in runs}
+    assert final_run["runId"] not in backfill_runs | {seed_run, seeded["runId"]}, final_run
     with duckdb.connect(str(live), read_only=True) as conn:
         assert conn.execute("SELECT count(*) FROM warehouse_days_building").fetchone() == (0,)
+
+
+def days_published(snapshot: Path) -> list[str]:
+    """The days of the snapshot at ``snapshot`` now; none while the holder still holds the file
+    there read-write (the seed's, until a newer one is renamed over it)."""
+    try:
+        return [str(d["day"]) for d in snapshot_days(snapshot)]
+    except duckdb.IOException:
+        return []
 
 
 def wait_for_backfill_runs(server: DagsterServer, backfill_id: str, count: int) -> list[dict[str, object]]:

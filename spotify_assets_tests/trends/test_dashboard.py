@@ -124,16 +124,14 @@ def test_the_page_is_self_contained(history: History) -> None:
 
 def test_development_mode_data_gets_a_note_instead_of_an_empty_label_chart(tmp_path: Path) -> None:
     with SpotifyEmulator(emulator_config(dev_mode=True)) as emulator:
-        results = run_days(history_resources(emulator, tmp_path), LAST - timedelta(days=1), LAST)
+        dashboard = run_days(history_resources(emulator, tmp_path), LAST - timedelta(days=1), LAST)
     with duckdb.connect(str(tmp_path / "spotify.duckdb"), read_only=True) as conn:
         assert conn.execute("SELECT count(label) FROM albums").fetchall()[0][0] == 0, "the emulator served no label"
         assert conn.execute(f"SELECT count(*) FROM {LABEL_SHARE_30D.table.name}").fetchall()[0][0] == 0
     page = (tmp_path / "lake" / DASHBOARD_KEY).read_text(encoding="utf-8")
     assert 'id="label-share-note"' in page and "Development-Mode" in page
     assert not re.search(r'Plotly\.newPlot\(\s*"label-share"', page), "no empty label chart"
-    [event] = [
-        e for e in results[LAST].get_asset_materialization_events() if e.asset_key == dg.AssetKey("trends_dashboard")
-    ]
+    [event] = dashboard.get_asset_materialization_events()
     assert "Development-Mode" in event.step_materialization_data.materialization.metadata["label_note"].value
 
 
@@ -145,7 +143,7 @@ def test_on_s3_the_dashboard_is_one_text_html_object_with_the_same_bytes(
     )
     resources = {"warehouse": WarehouseResource(database=history.database), "lake": lake}
 
-    result = dg.materialize([trends_dashboard], partition_key=LAST.isoformat(), resources=resources)
+    result = dg.materialize([trends_dashboard], resources=resources)
 
     client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=s3_bucket)["Contents"]]

@@ -57,14 +57,19 @@ def test_a_run_waits_while_another_process_holds_the_warehouse_then_succeeds(
     live = data / "spotify.duckdb"
     monkeypatch.setenv("SPOTIFY_ASSETS_DATA_DIR", str(data))
     monkeypatch.setenv("SPOTIFY_DUCKDB_LOCK_WAIT", "120")
+    from spotify_assets.cli import refresh_history
     from spotify_assets.definitions import defs as load_definitions
 
-    job = load_definitions().resolve_job_def("daily_snapshot_job")
+    defs = load_definitions()
+    job = defs.resolve_job_def("daily_snapshot_job")
     with holding(live, seconds=10) as holder, dg.instance_for_test() as instance:
         result = job.execute_in_process(partition_key=DAY, instance=instance, raise_on_error=False)
         messages = [(e.level, e.step_key, e.user_message) for e in instance.all_logs(result.run_id)]
         holder_still_there = holder.poll()  # None while it held: the run waited for it to exit
+        # Then the snapshot, as the automation sensor (or `spotify-assets run`) publishes it.
+        history = refresh_history(defs, instance)
     assert result.success, [m for m in messages if m[0] >= 40]
+    assert history.success
     assert holder_still_there is not None, "the holder outlived the run: the run did not wait for it"
     waiting = [m for m in messages if m[0] == logging.WARNING and f"(PID {holder.pid})" in m[2]]
     assert waiting, [m for m in messages if m[0] >= logging.WARNING]

@@ -1,5 +1,6 @@
-"""The run-failure sensor: the daemon evaluates it after a run of the daily job fails, and it
-posts one redacted message naming the job, the partition, each failed step and its error."""
+"""The run-failure sensor: the daemon evaluates it after a run of this code location fails (a day of
+the daily job, the automation's refresh of the dashboard and snapshot, a UI launch), and it posts
+one redacted message naming the job (or the assets), the partition, each failed step and its error."""
 
 from __future__ import annotations
 
@@ -8,9 +9,6 @@ from collections.abc import Mapping
 import dagster as dg
 
 from spotify_assets.alerting.message import FailedStep, RunFailure, alert_text, secrets_from_env
-
-# The module, not the job: a job imported by name would be found here a second time by the loader.
-from spotify_assets.defs.daily_snapshot import jobs
 from spotify_assets.orchestration.failures import root_cause
 from spotify_assets.resources.alerts import AlertWebhookResource
 
@@ -19,12 +17,21 @@ RANGE_START_TAG, RANGE_END_TAG = "dagster/asset_partition_range_start", "dagster
 
 
 def run_partition(tags: Mapping[str, str]) -> str | None:
-    """The run's partition, or "start...end" for a run over a range (a batched backfill)."""
+    """The run's partition, or "start...end" for a run over a range of partitions."""
     if PARTITION_TAG in tags:
         return tags[PARTITION_TAG]
     if RANGE_START_TAG in tags:
         return f"{tags[RANGE_START_TAG]}...{tags.get(RANGE_END_TAG, '?')}"
     return None
+
+
+def run_label(run: dg.DagsterRun) -> str:
+    """The job's name; for Dagster's implicit asset job (the automation's runs, the UI's Materialize
+    outside a job), the assets it materialized, which is what a reader of the alert recognizes."""
+    if not run.job_name.startswith("__ASSET_JOB"):
+        return run.job_name
+    assets = sorted(key.to_user_string() for key in run.asset_selection or ())
+    return "assets " + ", ".join(assets) if assets else run.job_name
 
 
 def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:
@@ -34,7 +41,7 @@ def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:
         for event in context.get_step_failure_events()
     ]
     return RunFailure(
-        job=run.job_name,
+        job=run_label(run),
         run_id=run.run_id,
         partition=run_partition(run.tags),
         failed_steps=steps,
@@ -44,11 +51,12 @@ def run_failure(context: dg.RunFailureSensorContext) -> RunFailure:
 
 @dg.run_failure_sensor(
     name="daily_snapshot_failure_alert",
-    monitored_jobs=[jobs.daily_snapshot_job],
+    # Every job of this code location: the daily job, and the implicit asset job the automation
+    # sensor and the UI's Materialize run.
     minimum_interval_seconds=15,
     # Running by default: without SPOTIFY_ALERT_WEBHOOK_URL it only logs that nothing was sent.
     default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Posts a Slack-compatible message (SPOTIFY_ALERT_WEBHOOK_URL) when a daily run fails.",
+    description="Posts a Slack-compatible message (SPOTIFY_ALERT_WEBHOOK_URL) when a run fails.",
 )
 def daily_snapshot_failure_alert(context: dg.RunFailureSensorContext, alert_webhook: AlertWebhookResource) -> None:
     failure = run_failure(context)

@@ -1,7 +1,7 @@
 """Trends layer: seven ``trend_*`` tables over the whole history, and the dashboard drawn from them.
 
-Partitioning: daily, like the tables they read, so both are part of ``daily_snapshot_job``, its
-schedule and backfills. Partition D of a trend table means "the history's trends refreshed for
+Partitioning: the trend tables are daily, like the tables they read, so they are part of
+``daily_snapshot_job``, its schedule and backfills. Partition D of a trend table means "the history's trends refreshed for
 day D": the step replaces exactly the rows D affects (its week, its own and later days'
 new-vs-returning counts, the 30-day windows containing it — see ``analytics/trends.py``), so a
 rerun leaves identical tables and a late backfill of an older day fixes what depends on it.
@@ -9,7 +9,8 @@ The dependency on the day tables is declared for the same partition only: the tr
 other days the warehouse holds as they are, rather than waiting for (or failing on) days that
 were never built.
 
-The dashboard always shows the whole history held, whichever partition triggered it.
+The dashboard is one page of the whole history: unpartitioned, drawn once days have landed
+(``orchestration/automation.py``), not in each day's run.
 """
 
 from collections.abc import Iterable, Iterator
@@ -20,6 +21,7 @@ import dagster as dg
 from spotify_assets.analytics.trends import SOURCES, TRENDS, Refreshed, refresh_trends
 from spotify_assets.dashboard import DASHBOARD_KEY, make_dashboard
 from spotify_assets.dashboard.data import load_dashboard_data
+from spotify_assets.orchestration.automation import AFTER_DAYS_LAND
 from spotify_assets.orchestration.catalog import OWNERS, asset_tags
 from spotify_assets.orchestration.metadata import column_lineage, table_metadata
 from spotify_assets.orchestration.partitions import daily_partitions, partition_date
@@ -80,12 +82,13 @@ def trend_tables(
 
 @dg.asset(
     deps=[spec.key for spec in TREND_SPECS],
-    partitions_def=daily_partitions,
     group_name=GROUP,
     kinds={"html", "plotly"},
     owners=OWNERS,
     tags=asset_tags(source="warehouse", storage="lake", scope="history"),
     pool="duckdb",
+    # The whole history in one page: refreshed once days have landed, not in each day's run.
+    automation_condition=AFTER_DAYS_LAND,
     description=(
         "Interactive dashboard of the trend tables: one self-contained HTML file (plotly.js inlined; "
         f"tooltips, zoom, album-type filter, date range) at <lake>/{DASHBOARD_KEY}, local folder or S3."

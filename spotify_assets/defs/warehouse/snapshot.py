@@ -1,79 +1,61 @@
-"""``warehouse_snapshot``: the read-only copy people open, published at the end of each day's run.
+"""``warehouse_snapshot``: the read-only copy people open, published once days have landed.
 
-It comes after everything else the day's run materializes: the tables people read (day tables,
-unavailable_albums, analytics, trends) and the lake export and dashboard too, and runs only if all
-of them succeeded, so a day that fails anywhere leaves the last good snapshot in place. How the
-copy is made and swapped in: ``spotify_assets.snapshot.publish``; why it may wait for another
-run: ``snapshot.building``.
+Unpartitioned, like the dashboard: one file of the whole history, refreshed by the automation
+sensor once a day of the tables people read has landed and no day is in progress
+(``orchestration/automation.py``), and by ``spotify-assets run`` after its day(s). How the copy is
+made and swapped in: ``spotify_assets.snapshot.publish``.
 
-Last, and outside the ``duckdb`` pool, because it may wait for other runs' steps, which need that
-pool's slot (one at a time in production). Dagster hands a freed slot to the steps waiting for it
-in turn; had this run a pool step still waiting (its dashboard, say) while this step waits, the
-slot would go to that step, which cannot start until this one ends, and both runs would stand
-still until the wait ran out. The warehouse's own file lock still puts the copy between other
-steps, never beside one.
+A snapshot shows whole days only. A run that loaded a day's tables but not yet its analytics and
+trends has that day recorded as building (``snapshot.building``); while any *running* run has a day
+recorded, this step publishes nothing and says why: that run's own completion updates the tables
+again, and the automation sensor requests a snapshot after it. It never waits for another run, so
+it never holds a slot of the run queue (or the ``duckdb`` pool) that the run it would wait for needs.
 """
 
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
+from spotify_assets.orchestration.automation import AFTER_DAYS_LAND
 from spotify_assets.orchestration.catalog import OWNERS, asset_tags
-from spotify_assets.orchestration.partitions import daily_partitions, partition_date
 from spotify_assets.resources.warehouse import WarehouseResource
-from spotify_assets.resources.warehouse_lock import LOG_EVERY_S
-from spotify_assets.snapshot.building import Building, days_building, finish_building, forget_runs
+from spotify_assets.snapshot.building import Building, days_building, forget_runs
 from spotify_assets.snapshot.publish import INFO_TABLE, READER_TABLES, Published, publish_snapshot
-
-POLL_S = 1.0
-
-
-# The other assets of the day's run that are not read from the snapshot: it waits for them too.
-LAST_AFTER = ("lake_export", "trends_dashboard")
 
 
 @dg.asset(
-    deps=[dg.AssetKey(name) for name in (*READER_TABLES, *LAST_AFTER)],
-    partitions_def=daily_partitions,
+    deps=[dg.AssetKey(name) for name in READER_TABLES],
     group_name="warehouse",
     kinds={"duckdb"},
     owners=OWNERS,
     # A copy of every day held, rewritten whole: its scope is the history.
     tags=asset_tags(source="warehouse", storage="warehouse", scope="history"),
+    automation_condition=AFTER_DAYS_LAND,
+    # Not published while another run is mid-day (see above): the step then ends without a
+    # materialization, and the next request publishes.
+    output_required=False,
     description=(
-        "Read-only copy of the tables people read (day tables, analytics, trends), published after the "
-        "day's run by an atomic rename: the DuckDB file notebooks, BI tools and `spotify-assets sql` open "
+        "Read-only copy of the tables people read (day tables, analytics, trends), published once days have "
+        "landed, by an atomic rename: the DuckDB file notebooks, BI tools and `spotify-assets sql` open "
         f"(SPOTIFY_DUCKDB_SNAPSHOT_PATH). Holding it open never blocks a run. `{INFO_TABLE}` says what it holds."
     ),
 )
-def warehouse_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult[Any]:
-    day, run_id = partition_date(context), context.run.run_id
-    waiting_since: float | None = None
-    next_log = 0.0
-    while True:
-        with warehouse.get_connection() as conn:
-            finish_building(conn, day, run_id)  # this run's day is whole: its analytics and trends are in
-            others = [b for b in days_building(conn) if b.run_id != run_id]
-            finished = [b.run_id for b in others if not _running(context.instance, b.run_id)]
-            forget_runs(conn, finished)
-            pending = [b for b in others if b.run_id not in finished]
-            timed_out = waiting_since is not None and time.monotonic() - waiting_since >= warehouse.lock_wait
-            if not pending or timed_out:
-                if pending:
-                    context.log.warning(f"publishing although {_naming(pending)} after {warehouse.lock_wait:g} s")
-                published = publish_snapshot(
-                    conn, Path(warehouse.database), warehouse.snapshot_path, run_id=run_id, partition=day.isoformat()
-                )
-                break
-        now = time.monotonic()
-        waiting_since = now if waiting_since is None else waiting_since
-        if now >= next_log:
-            context.log.info(f"waiting to publish the snapshot: {_naming(pending)} (a snapshot shows whole days)")
-            next_log = now + LOG_EVERY_S
-        time.sleep(POLL_S)
-    return dg.MaterializeResult(metadata=_metadata(context, published))
+def warehouse_snapshot(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> Iterator[dg.MaterializeResult[Any]]:
+    run_id = context.run.run_id
+    with warehouse.get_connection() as conn:
+        others = [b for b in days_building(conn) if b.run_id != run_id]
+        finished = [b.run_id for b in others if not _running(context.instance, b.run_id)]
+        forget_runs(conn, finished)
+        pending = [b for b in others if b.run_id not in finished]
+        if pending:
+            context.log.info(f"snapshot not published: {_naming(pending)} (a snapshot shows whole days)")
+            return
+        published = publish_snapshot(conn, Path(warehouse.database), warehouse.snapshot_path, run_id=run_id)
+    yield dg.MaterializeResult(metadata=_metadata(context, published))
 
 
 def _running(instance: dg.DagsterInstance, run_id: str) -> bool:
