@@ -11,7 +11,7 @@ each in one fresh subprocess per history length (peak RSS measured by ``supervis
 
     python bench/dashboard_bench.py [--days 14,365]
 
-runs the section alone and prints its Markdown. Goal (issue 15): a year builds in < 5 s and < 10 MB.
+runs the section alone and prints its Markdown. Goal: a year builds in < 5 s and < 10 MB.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reproducible performance benchmark of the platform against its peers (issue 5).
+"""Reproducible performance benchmark of the platform against its peers.
 
     pip install -e '.[bench]'
     python bench/run.py [--sizes 100,2000,10000] [--peer-max-n N] [--flatten-tracks 1000000]

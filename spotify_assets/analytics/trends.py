@@ -16,10 +16,9 @@ So a rerun rewrites the same rows (identical tables), a later day only adds its 
 backfilled older day fixes what depends on it. The SQL is set-based and takes the days as one
 ``DATE[]`` parameter, so a run over a range of partitions refreshes once, not once per day.
 
-Partitioning (see ``assets/trends.py``): the trend assets are daily-partitioned like the tables
-they read; partition D means "history refreshed for D". That keeps them in the daily job, its
-schedule and backfills (a range run passes all its days at once), and a rerun of one day never
-recomputes the whole history. An unpartitioned asset would have to sit outside the daily job or
+Partitioning (see ``defs/trends/assets.py``): the trend assets are daily-partitioned like the
+tables they read; partition D means "history refreshed for D". That keeps them in the daily job,
+its schedule and backfills, and a rerun of one day never recomputes the whole history. An unpartitioned asset would have to sit outside the daily job or
 recompute everything each time, and could not say which day it was refreshed for.
 """
 

@@ -1,4 +1,4 @@
-"""Athena / Glue DDL for the Parquet lake, generated from the table schema (``transform/schema.py``).
+"""Athena / Glue DDL for the Parquet lake, generated from the table schema (``tables/schema.py``).
 
 ``docs/athena.md`` is this module's output, committed; a test regenerates it and compares, so the
 DDL never drifts from the tables::

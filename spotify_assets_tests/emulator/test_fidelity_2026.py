@@ -1,4 +1,4 @@
-"""Documented behaviours of the 2026 API that the emulator must get right (issue 14).
+"""Documented behaviours of the 2026 API that the emulator must get right.
 
 Markets (unavailable content left out of listings, ``null`` in ``albums?ids=``, 404 alone), albums
 pulled after they were listed, the accounts service's error shape for every token error, and any

@@ -47,7 +47,7 @@ TREND_SPECS = tuple(
 )
 
 
-# can_subset=True for the same Dagster 1.13.27 backfill bug as spotify_tables (see assets/tables.py);
+# can_subset=True for the same Dagster 1.13.27 backfill bug as spotify_tables (see defs/warehouse/assets.py);
 # the step still refreshes every trend table together, in one transaction.
 @dg.multi_asset(
     specs=TREND_SPECS,
