@@ -350,7 +350,7 @@ def section(log: Callable[[str], None], bare: Callable[[], dict]) -> tuple[dict[
         f"{x['ui_day_vs_cli_day']:.2f}× the CLI day | ≤ 1.5× |",
         f"| 30-day backfill like the UI (launchPartitionBackfill → every asset MATERIALIZED), {b['runs']} runs | "
         f"{b['wall_s']:.1f} | {b['cpu_s']:.1f} | {b['peak_rss_mib']:.0f} | {x['backfill30_vs_ui_day']:.2f}× the UI day | "
-        "≤ 3×, ≤ 1024 MiB |",
+        "one run per day: `backfill_designs.py` compares it with batching |",
         f"| … the same 30 days by `spotify-assets run --from --to`, no dg dev (process start → exit) | "
         f"{r['batch']['wall_s']:.1f} | | | {r['batch']['wall_s'] / ui_day:.2f}× the UI day | |",
         f"| … of which the daemon's pick-up (submit → first run) | {b['pickup_s']:.1f} | | | "
