@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import time
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -113,19 +114,28 @@ def _load_defs() -> dg.Definitions | None:
         return None
 
 
-def _check_outcomes(result: dg.ExecuteInProcessResult) -> tuple[int, list[str], list[str]]:
-    """(checks evaluated, failed ERROR checks, failed WARN checks with what they said)."""
+def _check_outcomes(result: dg.ExecuteInProcessResult) -> tuple[int, list[str], int, list[str]]:
+    """(checks evaluated, failed ERROR checks, failed WARN checks, one line per distinct warning)."""
     checks = result.get_asset_check_evaluations()
     failed = sorted(
         f"{c.asset_key.to_user_string()}.{c.check_name}" for c in checks if not c.passed and not _warning(c)
     )
-    # A WARN check (e.g. albums Spotify pulled) reports without failing the run: shown apart.
-    warned = [
-        f"{c.asset_key.to_user_string()}.{c.check_name}: {c.description}"
-        for c in checks
-        if not c.passed and _warning(c)
+    # A WARN check (e.g. albums Spotify pulled) reports without failing the run: shown apart, one
+    # line per check and message (a day that landed late says so once, not once per table).
+    warned = [c for c in checks if not c.passed and _warning(c)]
+    return len(checks), failed, len(warned), warning_lines(warned)
+
+
+def warning_lines(warned: Iterable[dg.AssetCheckEvaluation]) -> list[str]:
+    """One line per check and message: ``albums.listed_albums_available: ...``, or the assets in
+    brackets when several said the same (``partition_landed_by_deadline (albums, tracks): ...``)."""
+    assets_by_warning: dict[tuple[str, str], list[str]] = {}
+    for c in warned:
+        assets_by_warning.setdefault((c.check_name, c.description or ""), []).append(c.asset_key.to_user_string())
+    return [
+        f"{assets[0]}.{check}: {said}" if len(assets) == 1 else f"{check} ({', '.join(sorted(assets))}): {said}"
+        for (check, said), assets in assets_by_warning.items()
     ]
-    return len(checks), failed, warned
 
 
 def refresh_history(defs: dg.Definitions, instance: dg.DagsterInstance) -> dg.ExecuteInProcessResult:
@@ -151,7 +161,7 @@ def run(day: date) -> int:
             partition_key=day.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
         )
         history = refresh_history(defs, instance) if result.success else None
-    checks, failed, warned = _check_outcomes(result)
+    checks, failed, warned, warnings = _check_outcomes(result)
     resources = defs.resources or {}
     print(f"spotify-assets: run {result.run_id} for {day}: {'SUCCESS' if result.success else 'FAILURE'}")
     print(f"  source:  {resources['spotify'].backend}")
@@ -177,9 +187,12 @@ def run(day: date) -> int:
             print(f"  trends:  {len(trends)} DuckDB tables over the history (trend_*), refreshed for {day}")
     if history is not None:
         print_history(history)
-    passed = checks - len(failed) - len(warned)
-    print(f"  checks:  {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
-    for warning in warned:
+    passed = checks - len(failed) - warned
+    print(
+        f"  checks:  {passed} passed, {len(failed)} failed, {warned} warned"
+        + (f" (failed: {', '.join(failed)})" if failed else "")
+    )
+    for warning in warnings:
         print(f"  warning: {warning}")
     return 0 if result.success and (history is None or history.success) else 1
 
@@ -308,14 +321,14 @@ def run_range(first: date, last: date) -> int:
             result = job.execute_in_process(
                 partition_key=day.isoformat(), instance=instance, raise_on_error=False, run_config=QUIET_CONSOLE
             )
-            checks, failed, warned = _check_outcomes(result)
+            checks, failed, warned, warnings = _check_outcomes(result)
             took = time.perf_counter() - day_started
             if result.success:
                 rows = ", ".join(f"{table} {count}" for table, count in day_row_counts(result).items())
                 print(
-                    f"  {day}  SUCCESS  {took:5.1f} s  {rows}; checks {checks - len(failed) - len(warned)}/{checks} passed"
+                    f"  {day}  SUCCESS  {took:5.1f} s  {rows}; checks {checks - len(failed) - warned}/{checks} passed"
                 )
-                for warning in warned:
+                for warning in warnings:
                     print(f"  {day}  warning: {warning}")
             else:
                 failed_days.append(day)

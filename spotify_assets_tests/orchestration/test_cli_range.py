@@ -125,3 +125,32 @@ def test_help_reads_as_plain_text() -> None:
     )
     assert "``" not in done.stdout and ":func:" not in done.stdout, done.stdout
     assert "spotify-assets run" in done.stdout and "make dev" in done.stdout
+
+
+def test_the_same_warning_from_several_tables_is_one_line() -> None:
+    """A day that landed late is one sentence in the summary, naming the tables, not five lines."""
+    import dagster as dg
+
+    from spotify_assets.cli import warning_lines
+
+    def warned(asset: str, check: str, said: str) -> dg.AssetCheckEvaluation:
+        return dg.AssetCheckEvaluation(
+            asset_key=dg.AssetKey(asset),
+            check_name=check,
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=said,
+        )
+
+    late = "partition 2026-12-04 landed at 20:41 UTC, 11 h 41 min after its 09:00 UTC deadline"
+    lines = warning_lines(
+        [
+            warned("tracks", "partition_landed_by_deadline", late),
+            warned("albums", "partition_landed_by_deadline", late),
+            warned("albums", "listed_albums_available", "2 of 100 listed albums unavailable"),
+        ]
+    )
+    assert lines == [
+        f"partition_landed_by_deadline (albums, tracks): {late}",
+        "albums.listed_albums_available: 2 of 100 listed albums unavailable",
+    ]
